@@ -1,0 +1,167 @@
+//! The application: shared state ([`App`]) and the runnable server ([`Application`]) that
+//! serves HTTP and runs the job worker side by side until a shutdown signal.
+
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::{Duration, Instant},
+};
+
+use tokio::{net::TcpListener, sync::watch};
+use tracing::{info, warn};
+
+use crate::{
+    config::Settings,
+    db::Db,
+    http,
+    jobs::{JobRegistry, Worker, WorkerConfig},
+};
+
+/// How long in-flight requests and the running job get after a shutdown signal. Kept under
+/// the 10 seconds that orchestrators usually wait before they kill.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+/// State shared by every request handler and job.
+#[derive(Clone)]
+pub struct App {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    /// Turns true when the process is shutting down (long-lived streams end themselves).
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// A server bound to its port, ready to run.
+pub struct Application {
+    app: App,
+    listener: TcpListener,
+    registry: Arc<JobRegistry>,
+    worker_config: WorkerConfig,
+    shutdown_tx: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Connects and migrates the database, then binds `BIND_ADDR` (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Application::build_with(settings, JobRegistry::standard(), WorkerConfig::default()).await
+    }
+
+    /// Like [`Application::build`], with the job handlers and worker tuning given.
+    pub async fn build_with(
+        mut settings: Settings,
+        registry: JobRegistry,
+        worker_config: WorkerConfig,
+    ) -> anyhow::Result<Application> {
+        let db = Db::connect(&settings.database_url).await?;
+        db.migrate()
+            .await
+            .map_err(|error| anyhow::anyhow!("migrations failed: {error}"))?;
+        let listener = TcpListener::bind(settings.bind_addr)
+            .await
+            .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", settings.bind_addr))?;
+        let local = listener.local_addr()?;
+        // With port 0 (tests) the public URL must name the port actually bound.
+        if settings.auth_url.port() == Some(0) {
+            let _ = settings.auth_url.set_port(Some(local.port()));
+        }
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let app = App {
+            settings: Arc::new(settings),
+            db,
+            shutdown: shutdown_rx,
+        };
+        Ok(Application {
+            app,
+            listener,
+            registry: Arc::new(registry),
+            worker_config,
+            shutdown_tx,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Serves until `shutdown` completes; then stops accepting, lets in-flight requests and
+    /// the running job finish (for at most [`SHUTDOWN_GRACE`]), and closes the database.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Application {
+            app,
+            listener,
+            registry,
+            worker_config,
+            shutdown_tx,
+        } = self;
+        let worker = Worker::new(app.clone(), registry, worker_config);
+        let worker_task = tokio::spawn(worker.run(app.shutdown.clone()));
+
+        let router = http::router::build(app.clone());
+        let mut stopping = app.shutdown.clone();
+        let stop_started = Arc::new(OnceLock::new());
+        let signal_started = stop_started.clone();
+        let signal = async move {
+            shutdown.await;
+            let _ = signal_started.set(Instant::now());
+            info!("shutdown requested: finishing in-flight requests and the running job");
+            let _ = shutdown_tx.send(true);
+        };
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal);
+
+        let deadline = async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        tokio::select! {
+            served = server => served?,
+            _ = deadline => warn!("in-flight requests did not finish within the grace period"),
+        }
+        // Whatever the server left of the grace period goes to the running job.
+        let elapsed = stop_started.get().map(Instant::elapsed).unwrap_or_default();
+        let remaining = SHUTDOWN_GRACE.saturating_sub(elapsed).max(Duration::from_millis(500));
+        match tokio::time::timeout(remaining, worker_task).await {
+            Ok(_) => {}
+            Err(_) => warn!("the running job did not finish within the grace period"),
+        }
+        let db = app.db.clone();
+        drop(app);
+        if let Err(error) = db.close().await {
+            warn!(%error, "closing the database pool");
+        }
+        info!("stopped");
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

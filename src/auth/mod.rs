@@ -1,0 +1,3 @@
+//! Authentication building blocks: password hashing and (later) sessions, tokens and links.
+
+pub mod passwords;

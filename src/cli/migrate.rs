@@ -1,0 +1,19 @@
+//! `ops-desktop migrate`: apply pending migrations and exit.
+
+use crate::{config::Settings, db::Db};
+
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database_url).await?;
+    let pending = db.pending_migrations().await?;
+    db.migrate().await?;
+    if pending.is_empty() {
+        println!("{} is up to date.", settings.database_url.describe());
+    } else {
+        println!("Applied {} migration(s) to {}:", pending.len(), settings.database_url.describe());
+        for name in pending {
+            println!("  {name}");
+        }
+    }
+    db.close().await?;
+    Ok(())
+}

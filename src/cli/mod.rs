@@ -1,0 +1,88 @@
+//! The command line: one file per command, each a thin call into the services.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{ConfigReport, Settings};
+
+mod check_config;
+mod migrate;
+mod seed_demo;
+mod serve;
+mod user;
+
+/// Exit code for an invalid configuration (sysexits' EX_CONFIG).
+pub const EXIT_CONFIG: u8 = 78;
+
+/// OPS Desktop: every piece of your team's work in one place.
+///
+/// Configuration comes from environment variables and a `.env` file; run `ops-desktop
+/// check-config` to see what is set and what is wrong.
+#[derive(Debug, Parser)]
+#[command(name = "ops-desktop", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web pages and the JSON API and run the background worker (the default).
+    ///
+    /// Migrates the database first. In development, an empty database gets the demo data.
+    /// Stops gracefully on Ctrl-C or SIGTERM.
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Load the demo people, templates and work items (does nothing if they are already there).
+    SeedDemo,
+    /// Manage people from the command line.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Check the configuration and print every problem; exits 0 only when it is valid.
+    CheckConfig,
+}
+
+/// Runs the chosen command and turns its outcome into an exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::CheckConfig = command {
+        return check_config::run();
+    }
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(report) => return config_failure(&report),
+    };
+    crate::telemetry::init(&settings.log_level, settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async move {
+        match command {
+            Command::Serve => serve::run(settings).await,
+            Command::Migrate => migrate::run(settings).await,
+            Command::SeedDemo => seed_demo::run(settings).await,
+            Command::User(user_command) => user::run(settings, user_command).await,
+            Command::CheckConfig => unreachable!("handled above"),
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "command failed");
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config_failure(report: &ConfigReport) -> ExitCode {
+    eprint!("{report}");
+    eprintln!("Fix these and start again (`ops-desktop check-config` re-checks without starting).");
+    ExitCode::from(EXIT_CONFIG)
+}

@@ -1,0 +1,33 @@
+//! The database schema as numbered, forward-only migrations, written once with the sea-query
+//! builder for both SQLite and PostgreSQL. A migration is never edited once it is on `main`; change
+//! the schema with a new one.
+
+use sea_orm_migration::prelude::*;
+
+mod helpers;
+mod m0001_people;
+mod m0002_templates;
+mod m0003_work_items;
+mod m0004_collaboration;
+mod m0005_schedules;
+mod m0006_integrations;
+mod m0007_audit_and_jobs;
+
+/// Every migration, in the order it is applied. Applied ones are recorded in the `seaql_migrations`
+/// table under their file names (`m0001_people`, ...).
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m0001_people::Migration),
+            Box::new(m0002_templates::Migration),
+            Box::new(m0003_work_items::Migration),
+            Box::new(m0004_collaboration::Migration),
+            Box::new(m0005_schedules::Migration),
+            Box::new(m0006_integrations::Migration),
+            Box::new(m0007_audit_and_jobs::Migration),
+        ]
+    }
+}

@@ -1,0 +1,145 @@
+//! The database: connecting to SQLite or PostgreSQL, migrating, and starting write transactions.
+//!
+//! One code path serves both backends. The few places that must differ branch on
+//! [`Db::backend`] and live next to the feature that needs them.
+
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+
+use crate::config::DatabaseUrl;
+
+pub mod entities;
+pub mod migrations;
+pub mod time;
+
+pub use migrations::Migrator;
+
+/// A lock id for PostgreSQL's advisory lock, so that instances starting together migrate one at a time.
+const MIGRATION_LOCK_ID: i64 = 0x0_5DE5_C70B;
+
+/// The shared handle to the database (cheap to clone: it wraps a pool).
+#[derive(Clone, Debug)]
+pub struct Db {
+    conn: DatabaseConnection,
+}
+
+impl Db {
+    /// Opens the pool. For SQLite the file and its folder are created when missing and the
+    /// pragmas of ARCHITECTURE.md are applied to every connection.
+    pub async fn connect(url: &DatabaseUrl) -> anyhow::Result<Db> {
+        if let DatabaseUrl::Sqlite { path, .. } = url
+            && let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|error| {
+                anyhow::anyhow!("cannot create the folder {}: {error}", parent.display())
+            })?;
+        }
+        let mut options = ConnectOptions::new(url.expose().to_string());
+        options
+            .sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(5));
+        match url {
+            DatabaseUrl::Sqlite { .. } => {
+                options.max_connections(8).min_connections(1);
+                options.map_sqlx_sqlite_opts(|opts| {
+                    opts.create_if_missing(true)
+                        .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                        .busy_timeout(Duration::from_secs(5))
+                        .foreign_keys(true)
+                        // FULL: a webhook acknowledged to its sender must survive a power cut.
+                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                });
+            }
+            DatabaseUrl::Postgres { .. } => {
+                options.max_connections(16).min_connections(0);
+            }
+        }
+        let conn = Database::connect(options)
+            .await
+            .map_err(|error| anyhow::anyhow!("cannot open {}: {error}", url.describe()))?;
+        Ok(Db { conn })
+    }
+
+    /// The pool, for reads (and for writes that are a single statement).
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, so a
+    /// concurrent writer waits on `busy_timeout` instead of failing with "database is locked"
+    /// when the transaction upgrades from reading to writing.
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+        match self.backend() {
+            DbBackend::Sqlite => {
+                self.conn
+                    .begin_with_options(TransactionOptions {
+                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                        ..Default::default()
+                    })
+                    .await
+            }
+            _ => self.conn.begin().await,
+        }
+    }
+
+    /// Applies every pending migration. On PostgreSQL an advisory lock makes instances that
+    /// start together take turns; DDL is transactional there, so a failed run leaves nothing.
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        match self.backend() {
+            DbBackend::Postgres => {
+                let txn = self.conn.begin().await?;
+                txn.execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_advisory_xact_lock($1)",
+                    [MIGRATION_LOCK_ID.into()],
+                ))
+                .await?;
+                Migrator::up(&txn, None).await?;
+                txn.commit().await
+            }
+            _ => Migrator::up(&self.conn, None).await,
+        }
+    }
+
+    /// Names of migrations not yet applied (without creating the bookkeeping table).
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, DbErr> {
+        Ok(Migrator::get_pending_migrations_read_only(&self.conn)
+            .await?
+            .iter()
+            .map(|migration| migration.name().to_string())
+            .collect())
+    }
+
+    /// Ready means: the database answers, and every migration is applied.
+    pub async fn check_ready(&self) -> Result<(), String> {
+        self.conn
+            .execute_unprepared("SELECT 1")
+            .await
+            .map_err(|error| format!("database unreachable: {error}"))?;
+        let pending = self
+            .pending_migrations()
+            .await
+            .map_err(|error| format!("cannot read migrations: {error}"))?;
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{} migration(s) pending", pending.len()))
+        }
+    }
+
+    /// Closes the pool (used at shutdown so PostgreSQL sees clean disconnects).
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.conn.close().await
+    }
+}

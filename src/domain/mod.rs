@@ -1,0 +1,50 @@
+//! Pure types and rules, with no I/O: ids, people, work items and their rules.
+
+use std::collections::BTreeMap;
+
+pub mod ids;
+pub mod rank;
+pub mod user;
+pub mod work_item;
+
+/// A value that failed its rule, with a sentence a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ValidationError(pub String);
+
+impl ValidationError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ValidationError(message.into())
+    }
+}
+
+/// Problems per field, e.g. `{"title": ["must be 1 to 200 characters"]}`, collected so that a
+/// request is refused with every problem at once.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, problem: impl Into<String>) {
+        self.0.entry(field.to_string()).or_default().push(problem.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Keeps the parsed value, or records its problem under `field`.
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, ValidationError>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.add(field, error.0);
+                None
+            }
+        }
+    }
+
+    /// `Ok(())` when nothing was recorded.
+    pub fn into_result(self) -> Result<(), FieldErrors> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+}

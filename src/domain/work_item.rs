@@ -1,0 +1,174 @@
+//! Work items: their enumerations and the rules about them (PRODUCT §3).
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+
+use super::ValidationError;
+
+/// Declares a string-valued enum whose wire and database spelling is SCREAMING_SNAKE_CASE.
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident, $field:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ValidationError;
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                match value {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(ValidationError::new(format!(
+                        "{} must be one of {}",
+                        $field,
+                        [$($text),+].join(", ")
+                    ))),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// What kind of work this is.
+    ItemType, "type" {
+        Task => "TASK",
+        Deliverable => "DELIVERABLE",
+        Event => "EVENT",
+        Request => "REQUEST",
+    }
+);
+
+string_enum!(
+    /// Where the work stands; also the board's columns, in this order.
+    Status, "status" {
+        Backlog => "BACKLOG",
+        Planned => "PLANNED",
+        InProgress => "IN_PROGRESS",
+        InReview => "IN_REVIEW",
+        Done => "DONE",
+        Cancelled => "CANCELLED",
+    }
+);
+
+string_enum!(
+    /// How urgent the work is.
+    Priority, "priority" {
+        Low => "LOW",
+        Normal => "NORMAL",
+        High => "HIGH",
+        Urgent => "URGENT",
+    }
+);
+
+string_enum!(
+    /// The editorial spine: what is being produced.
+    DeliverableType, "deliverableType" {
+        Article => "ARTICLE",
+        Newsletter => "NEWSLETTER",
+        SocialPost => "SOCIAL_POST",
+        Video => "VIDEO",
+        Podcast => "PODCAST",
+        Graphic => "GRAPHIC",
+        Print => "PRINT",
+        WebPage => "WEB_PAGE",
+        EmailCampaign => "EMAIL_CAMPAIGN",
+        Other => "OTHER",
+    }
+);
+
+string_enum!(
+    /// Where proofing stands.
+    ProofStatus, "proofStatus" {
+        Pending => "PENDING",
+        Approved => "APPROVED",
+        ChangesRequested => "CHANGES_REQUESTED",
+    }
+);
+
+impl Status {
+    /// `DONE` and `CANCELLED` are closed; everything else is open.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Done | Status::Cancelled)
+    }
+}
+
+/// A tag: 1–40 characters of lowercase letters, digits and `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tag(String);
+
+/// At most this many tags on one item.
+pub const MAX_TAGS: usize = 20;
+
+impl Tag {
+    pub fn parse(raw: &str) -> Result<Tag, ValidationError> {
+        let value = raw.trim();
+        let valid_chars = value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if value.is_empty() || value.len() > 40 || !valid_chars {
+            return Err(ValidationError::new(format!(
+                "tag `{value}` must be 1 to 40 characters of lowercase letters, digits and -"
+            )));
+        }
+        Ok(Tag(value.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_round_trip_through_their_text() {
+        for status in Status::ALL {
+            assert_eq!(status.as_str().parse::<Status>().unwrap(), *status);
+        }
+        for kind in DeliverableType::ALL {
+            assert_eq!(kind.as_str().parse::<DeliverableType>().unwrap(), *kind);
+        }
+    }
+
+    #[test]
+    fn unknown_enum_text_names_the_allowed_values() {
+        let error = "DOING".parse::<Status>().unwrap_err();
+        assert!(error.0.contains("IN_PROGRESS"), "{error}");
+    }
+
+    #[test]
+    fn only_done_and_cancelled_are_closed() {
+        let closed: Vec<_> = Status::ALL.iter().filter(|s| !s.is_open()).collect();
+        assert_eq!(closed, [&Status::Done, &Status::Cancelled]);
+    }
+
+    #[test]
+    fn tags_follow_their_rule() {
+        assert_eq!(Tag::parse(" q3-launch ").unwrap().as_str(), "q3-launch");
+        for bad in ["", "Upper", "with space", "emoji🙂", &"x".repeat(41)] {
+            assert!(Tag::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+}

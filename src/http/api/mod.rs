@@ -1,0 +1,3 @@
+//! JSON handlers, one file per resource.
+
+pub mod health;

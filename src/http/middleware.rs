@@ -1,0 +1,140 @@
+//! Middleware: request ids and the one log line per request, JSON errors under `/api`,
+//! security headers, and the panic guard.
+
+use std::{any::Any, time::Instant};
+
+use axum::{
+    Json,
+    body::Body,
+    extract::{MatchedPath, Request},
+    http::{HeaderName, HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use tracing::{Instrument, info, info_span};
+
+use super::{
+    context::{self, RequestContext},
+    error::{internal_error_body, status_error_body},
+};
+
+pub static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Gives every request an id (a caller's own `X-Request-Id` is kept when it is short and
+/// plain), echoes it on the response, and writes one log line when the response is ready.
+pub async fn observe(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| is_plain_id(value))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let request_context = RequestContext::new(request_id.clone());
+    let span = info_span!("request", request_id = %request_id, method = %method, path = %path);
+
+    let mut response = context::scope(request_context.clone(), next.run(request))
+        .instrument(span.clone())
+        .await;
+
+    let status = response.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let route = request_context.route().unwrap_or_else(|| "<unmatched>".to_string());
+    let user_id = request_context.user_id();
+    span.in_scope(|| {
+        info!(
+            method = %method,
+            route = %route,
+            status,
+            latency_ms = format_args!("{latency_ms:.2}"),
+            user_id = user_id.as_deref(),
+            "request"
+        )
+    });
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER.clone(), value);
+    }
+    response
+}
+
+/// Records the matched route template for the log line (runs after routing).
+pub async fn record_matched_route(request: Request, next: Next) -> Response {
+    if let Some(matched) = request.extensions().get::<MatchedPath>() {
+        context::record_route(matched.as_str());
+    }
+    next.run(request).await
+}
+
+/// Under `/api`, rewrites error responses that are not already JSON (405 from the router,
+/// 413 from the body limit, ...) into the API's error format.
+pub async fn json_errors_for_api(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/") || request.uri().path() == "/api";
+    let response = next.run(request).await;
+    let status = response.status();
+    if !is_api || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::CONTENT_TYPE);
+    let rebuilt = (status, Json(status_error_body(status))).into_response();
+    let (new_parts, body) = rebuilt.into_parts();
+    parts.headers.extend(new_parts.headers);
+    Response::from_parts(parts, body)
+}
+
+/// The answer to a handler that panicked: a 500 with the request id, never the panic text.
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = message, "handler panicked");
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(internal_error_body())).into_response()
+}
+
+/// The security headers every response carries (PRODUCT §2, issue "sign-in").
+pub fn security_headers(https: bool) -> Vec<(HeaderName, HeaderValue)> {
+    let mut headers = vec![
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+            ),
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    ];
+    if https {
+        headers.push((
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        ));
+    }
+    headers
+}
+
+/// A caller-supplied request id is kept only if it cannot break a log line.
+fn is_plain_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}

@@ -1,0 +1,10 @@
+//! The web surface: one router, one error type, the middleware, and the handlers.
+
+pub mod api;
+pub mod context;
+pub mod error;
+pub mod middleware;
+pub mod router;
+
+/// Request bodies above this size are refused with 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;

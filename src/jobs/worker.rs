@@ -1,0 +1,186 @@
+//! The worker loop: claim a job, run its handler while keeping the lease fresh, record the
+//! outcome. On shutdown it stops claiming and lets the running job finish.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::TimeDelta;
+use tokio::sync::watch;
+use tracing::{Instrument, info, info_span, warn};
+
+use super::{
+    ClaimedJob, JobRegistry, backoff,
+    claim::{self, AfterFailure},
+};
+use crate::{app::App, db::time};
+
+/// Tuning for the worker; tests shorten the waits.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// How many jobs this process runs at once.
+    pub concurrency: usize,
+    /// How long an idle worker sleeps before looking again.
+    pub poll_interval: Duration,
+    /// How long a claim holds before another worker may take the job over.
+    pub lease: Duration,
+    /// Delay after the first failed attempt; doubles with each further one.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            concurrency: 2,
+            poll_interval: Duration::from_millis(500),
+            lease: Duration::from_secs(60),
+            base_backoff: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Runs queued jobs for one process.
+#[derive(Clone)]
+pub struct Worker {
+    app: App,
+    registry: Arc<JobRegistry>,
+    config: WorkerConfig,
+    worker_id: String,
+}
+
+impl Worker {
+    pub fn new(app: App, registry: Arc<JobRegistry>, config: WorkerConfig) -> Worker {
+        let worker_id = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7().simple());
+        Worker {
+            app,
+            registry,
+            config,
+            worker_id,
+        }
+    }
+
+    /// Runs until `shutdown` turns true, then returns once every running job has finished.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        let loops: Vec<_> = (0..self.config.concurrency.max(1))
+            .map(|_| tokio::spawn(self.clone().poll_loop(shutdown.clone())))
+            .collect();
+        for handle in loops {
+            if let Err(error) = handle.await {
+                warn!(%error, "a worker loop ended abnormally");
+            }
+        }
+    }
+
+    async fn poll_loop(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            match self.run_once().await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(error) => warn!(%error, "cannot reach the job queue; will retry"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.config.poll_interval) => {}
+                changed = shutdown.changed() => if changed.is_err() { return },
+            }
+        }
+    }
+
+    /// Claims and runs at most one job. Returns whether there was one.
+    pub async fn run_once(&self) -> anyhow::Result<bool> {
+        let now = time::now();
+        let Some(job) =
+            claim::claim_next(self.app.db.conn(), &self.worker_id, now, now + self.lease()).await?
+        else {
+            return Ok(false);
+        };
+        let span = info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt);
+        self.execute(job).instrument(span).await?;
+        Ok(true)
+    }
+
+    async fn execute(&self, job: ClaimedJob) -> anyhow::Result<()> {
+        let conn = self.app.db.conn();
+        if job.attempt > job.max_attempts {
+            // A previous worker died during the last allowed attempt; do not exceed the limit.
+            let error = "the worker running the final attempt stopped before finishing";
+            claim::mark_failed(conn, job.id, &self.worker_id, error, AfterFailure::GiveUp, time::now()).await?;
+            warn!(error, "job failed");
+            return Ok(());
+        }
+        let outcome = match self.registry.handler(&job.kind).cloned() {
+            None => Err(format!("no handler for job kind `{}`", job.kind)),
+            Some(handler) => self.run_with_heartbeat(handler, job.clone()).await,
+        };
+        let now = time::now();
+        match outcome {
+            Ok(()) => {
+                if claim::mark_done(conn, job.id, &self.worker_id, now).await? {
+                    info!("job done");
+                } else {
+                    warn!("job finished after its lease was taken over; outcome not recorded");
+                }
+            }
+            Err(error) => {
+                let next = if job.attempt >= job.max_attempts {
+                    AfterFailure::GiveUp
+                } else {
+                    let delay = backoff::delay_after_attempt(
+                        job.attempt,
+                        self.config.base_backoff,
+                        self.config.max_backoff,
+                    );
+                    AfterFailure::RetryAt(now + to_delta(delay))
+                };
+                let gave_up = matches!(next, AfterFailure::GiveUp);
+                claim::mark_failed(conn, job.id, &self.worker_id, &error, next, now).await?;
+                if gave_up {
+                    warn!(%error, "job failed for good");
+                } else {
+                    warn!(%error, "job attempt failed; will retry");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the handler in its own task (so a panic is an error, not a dead worker) while
+    /// extending the lease every third of its length.
+    async fn run_with_heartbeat(
+        &self,
+        handler: Arc<dyn super::JobHandler>,
+        job: ClaimedJob,
+    ) -> Result<(), String> {
+        let app = self.app.clone();
+        let job_id = job.id;
+        let mut task = tokio::spawn(async move { handler.run(&app, &job).await }.in_current_span());
+        let beat = (self.config.lease / 3).max(Duration::from_millis(50));
+        loop {
+            tokio::select! {
+                joined = &mut task => {
+                    return match joined {
+                        Ok(Ok(())) => Ok(()),
+                        Ok(Err(error)) => Err(format!("{error:#}")),
+                        Err(join_error) => Err(format!("the job panicked: {join_error}")),
+                    };
+                }
+                _ = tokio::time::sleep(beat) => {
+                    let until = time::now() + self.lease();
+                    if let Err(error) = claim::extend_lease(self.app.db.conn(), job_id, &self.worker_id, until).await {
+                        warn!(%error, "could not extend the job's lease");
+                    }
+                }
+            }
+        }
+    }
+
+    fn lease(&self) -> TimeDelta {
+        to_delta(self.config.lease)
+    }
+}
+
+fn to_delta(duration: Duration) -> TimeDelta {
+    TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
+}

@@ -1,0 +1,42 @@
+//! The use cases. Handlers and commands call these; these call the database.
+
+use crate::domain::FieldErrors;
+
+pub mod demo;
+pub mod users;
+
+/// What a use case can refuse or fail with; the HTTP layer maps each to a status code.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("some fields are invalid")]
+    Invalid(FieldErrors),
+    #[error("not found")]
+    NotFound,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for ServiceError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        ServiceError::Internal(error.into())
+    }
+}
+
+impl From<FieldErrors> for ServiceError {
+    fn from(errors: FieldErrors) -> Self {
+        ServiceError::Invalid(errors)
+    }
+}
+
+impl ServiceError {
+    /// A refusal about one field.
+    pub fn invalid(field: &str, problem: impl Into<String>) -> ServiceError {
+        let mut errors = FieldErrors::default();
+        errors.add(field, problem);
+        ServiceError::Invalid(errors)
+    }
+}
