@@ -37,6 +37,7 @@ pub struct Application {
     listener: TcpListener,
     registry: Arc<JobRegistry>,
     worker_config: WorkerConfig,
+    extra_routes: axum::Router<App>,
     shutdown_tx: watch::Sender<bool>,
 }
 
@@ -48,9 +49,20 @@ impl Application {
 
     /// Like [`Application::build`], with the job handlers and worker tuning given.
     pub async fn build_with(
+        settings: Settings,
+        registry: JobRegistry,
+        worker_config: WorkerConfig,
+    ) -> anyhow::Result<Application> {
+        Application::build_with_routes(settings, registry, worker_config, axum::Router::new()).await
+    }
+
+    /// Like [`Application::build_with`], serving `extra_routes` beside the application's own
+    /// (for embedding, and for tests that need a handler with controlled timing).
+    pub async fn build_with_routes(
         mut settings: Settings,
         registry: JobRegistry,
         worker_config: WorkerConfig,
+        extra_routes: axum::Router<App>,
     ) -> anyhow::Result<Application> {
         let db = Db::connect(&settings.database_url).await?;
         db.migrate()
@@ -75,12 +87,15 @@ impl Application {
             listener,
             registry: Arc::new(registry),
             worker_config,
+            extra_routes,
             shutdown_tx,
         })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     pub fn app(&self) -> &App {
@@ -98,12 +113,13 @@ impl Application {
             listener,
             registry,
             worker_config,
+            extra_routes,
             shutdown_tx,
         } = self;
         let worker = Worker::new(app.clone(), registry, worker_config);
         let worker_task = tokio::spawn(worker.run(app.shutdown.clone()));
 
-        let router = http::router::build(app.clone());
+        let router = http::router::build(app.clone(), extra_routes);
         let mut stopping = app.shutdown.clone();
         let stop_started = Arc::new(OnceLock::new());
         let signal_started = stop_started.clone();
@@ -129,7 +145,9 @@ impl Application {
         }
         // Whatever the server left of the grace period goes to the running job.
         let elapsed = stop_started.get().map(Instant::elapsed).unwrap_or_default();
-        let remaining = SHUTDOWN_GRACE.saturating_sub(elapsed).max(Duration::from_millis(500));
+        let remaining = SHUTDOWN_GRACE
+            .saturating_sub(elapsed)
+            .max(Duration::from_millis(500));
         match tokio::time::timeout(remaining, worker_task).await {
             Ok(_) => {}
             Err(_) => warn!("the running job did not finish within the grace period"),

@@ -39,7 +39,11 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 /// True when `password` matches the stored PHC string.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            hasher()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -50,7 +54,10 @@ mod tests {
     #[test]
     fn hash_is_argon2id_with_the_required_cost_and_verifies() {
         let stored = hash_password("correct horse battery").unwrap();
-        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
         assert!(verify_password("correct horse battery", &stored));
         assert!(!verify_password("wrong horse battery", &stored));
         assert!(!verify_password("anything", "not a hash"));

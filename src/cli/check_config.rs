@@ -29,12 +29,28 @@ fn print_summary(s: &Settings) {
     println!("  public URL         {}", s.auth_url);
     println!("  time zone          {}", s.timezone);
     println!("  log                {} ({:?})", s.log_level, s.log_format);
-    println!("  auth secret        {}", set(!s.auth_secret.expose_secret().is_empty()));
+    println!(
+        "  auth secret        {}",
+        set(!s.auth_secret.expose_secret().is_empty())
+    );
     match &s.smtp {
         Some(smtp) => println!("  email              SMTP via {}:{}", smtp.host, smtp.port),
-        None => println!("  email              development outbox in {}/outbox", s.data_dir.display()),
+        None => println!(
+            "  email              development outbox in {}/outbox",
+            s.data_dir.display()
+        ),
     }
-    println!("  HighLevel API      {}", if s.ghl_api.is_some() { "configured" } else { "not configured" });
-    println!("  webhook secret     {}", set(s.ghl_webhook_secret.is_some()));
+    println!(
+        "  HighLevel API      {}",
+        if s.ghl_api.is_some() {
+            "configured"
+        } else {
+            "not configured"
+        }
+    );
+    println!(
+        "  webhook secret     {}",
+        set(s.ghl_webhook_secret.is_some())
+    );
     println!("  demo mode          {}", s.demo_mode);
 }

@@ -9,7 +9,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     if pending.is_empty() {
         println!("{} is up to date.", settings.database_url.describe());
     } else {
-        println!("Applied {} migration(s) to {}:", pending.len(), settings.database_url.describe());
+        println!(
+            "Applied {} migration(s) to {}:",
+            pending.len(),
+            settings.database_url.describe()
+        );
         for name in pending {
             println!("  {name}");
         }

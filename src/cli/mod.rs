@@ -55,7 +55,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(report) => return config_failure(&report),
     };
     crate::telemetry::init(&settings.log_level, settings.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");

@@ -18,7 +18,12 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 /// Tells a person what was loaded and how to sign in with it.
 pub fn print_outcome(outcome: &SeedOutcome, settings: &Settings) {
     match outcome {
-        SeedOutcome::Seeded { users, items, subtasks, templates } => println!(
+        SeedOutcome::Seeded {
+            users,
+            items,
+            subtasks,
+            templates,
+        } => println!(
             "Loaded the demo data: {users} people, {items} work items, {subtasks} subtasks, {templates} templates."
         ),
         SeedOutcome::AlreadySeeded => println!("The demo data is already loaded; nothing changed."),

@@ -47,15 +47,32 @@ pub async fn run(settings: Settings, command: UserCommand) -> anyhow::Result<()>
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
     let result = match command {
-        UserCommand::Create { email, name, role, password_stdin } => {
-            let password = if password_stdin { Some(read_password()?) } else { None };
+        UserCommand::Create {
+            email,
+            name,
+            role,
+            password_stdin,
+        } => {
+            let password = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
             let role = match role {
                 RoleArg::Admin => "ADMIN",
                 RoleArg::Staff => "STAFF",
             };
-            let new_user = NewUser { email, name, role: role.to_string(), password };
+            let new_user = NewUser {
+                email,
+                name,
+                role: role.to_string(),
+                password,
+            };
             users::create_user(&db, new_user).await.map(|user| {
-                println!("Created {} <{}> as {} (id {}).", user.name, user.email, user.role, user.id);
+                println!(
+                    "Created {} <{}> as {} (id {}).",
+                    user.name, user.email, user.role, user.id
+                );
             })
         }
         UserCommand::SetPassword { email } => {

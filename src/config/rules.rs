@@ -40,7 +40,9 @@ pub(super) fn build(lookup: Lookup<'_>) -> Result<Settings, ConfigReport> {
                 "BIND_ADDR",
                 "must be an address and port such as 127.0.0.1:3000 or 0.0.0.0:8080",
             );
-            DEFAULT_BIND_ADDR.parse().expect("default bind address parses")
+            DEFAULT_BIND_ADDR
+                .parse()
+                .expect("default bind address parses")
         });
 
     let auth_url = match lookup("AUTH_URL") {
@@ -205,7 +207,10 @@ pub(super) fn build(lookup: Lookup<'_>) -> Result<Settings, ConfigReport> {
 /// Parses `DATABASE_URL`, naming the two schemes that work when it is anything else.
 pub fn parse_database_url(raw: &str) -> Result<DatabaseUrl, String> {
     let raw = raw.trim();
-    if let Some(rest) = raw.strip_prefix("sqlite://").or(raw.strip_prefix("sqlite:")) {
+    if let Some(rest) = raw
+        .strip_prefix("sqlite://")
+        .or(raw.strip_prefix("sqlite:"))
+    {
         let path = rest.split('?').next().unwrap_or_default();
         if path.is_empty() || path == ":memory:" {
             return Err("needs a file path, e.g. sqlite://data/ops-desktop.db".to_string());
@@ -257,7 +262,11 @@ fn looks_like_mailbox(value: &str) -> bool {
     !local.is_empty() && domain.contains('.') && !address.contains(char::is_whitespace)
 }
 
-fn read_smtp(lookup: Lookup<'_>, report: &mut ConfigReport, has_from: bool) -> Option<SmtpSettings> {
+fn read_smtp(
+    lookup: Lookup<'_>,
+    report: &mut ConfigReport,
+    has_from: bool,
+) -> Option<SmtpSettings> {
     let host = lookup("EMAIL_SERVER_HOST");
     let port = lookup("EMAIL_SERVER_PORT");
     let user = lookup("EMAIL_SERVER_USER");
@@ -276,10 +285,14 @@ fn read_smtp(lookup: Lookup<'_>, report: &mut ConfigReport, has_from: bool) -> O
     };
     let port = match port {
         None => 587,
-        Some(raw) => raw.parse::<u16>().ok().filter(|p| *p > 0).unwrap_or_else(|| {
-            report.add("EMAIL_SERVER_PORT", "must be a port number (1-65535)");
-            587
-        }),
+        Some(raw) => raw
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .unwrap_or_else(|| {
+                report.add("EMAIL_SERVER_PORT", "must be a port number (1-65535)");
+                587
+            }),
     };
     if user.is_some() != password.is_some() {
         report.add(
@@ -346,13 +359,23 @@ fn parse_or<T: FromStr<Err = String>>(
     }
 }
 
-fn positive(lookup: Lookup<'_>, report: &mut ConfigReport, name: &'static str, default: u32) -> u32 {
+fn positive(
+    lookup: Lookup<'_>,
+    report: &mut ConfigReport,
+    name: &'static str,
+    default: u32,
+) -> u32 {
     match lookup(name) {
         None => default,
-        Some(raw) => raw.trim().parse::<u32>().ok().filter(|n| *n > 0).unwrap_or_else(|| {
-            report.add(name, format!("must be a whole number above 0, not `{raw}`"));
-            default
-        }),
+        Some(raw) => raw
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| {
+                report.add(name, format!("must be a whole number above 0, not `{raw}`"));
+                default
+            }),
     }
 }
 

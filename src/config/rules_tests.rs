@@ -25,7 +25,9 @@ const GOOD_PRODUCTION: &[(&str, &str)] = &[
     ("EMAIL_FROM", "ops@example.com"),
 ];
 
-fn production_with(overrides: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+fn production_with(
+    overrides: &[(&'static str, &'static str)],
+) -> Vec<(&'static str, &'static str)> {
     let mut pairs: Vec<_> = GOOD_PRODUCTION
         .iter()
         .filter(|(k, _)| !overrides.iter().any(|(o, _)| o == k))
@@ -39,7 +41,9 @@ fn production_with(overrides: &[(&'static str, &'static str)]) -> Vec<(&'static 
 fn empty_environment_gives_development_defaults() {
     let s = settings(&[]).expect("defaults are valid");
     assert_eq!(s.environment, Environment::Development);
-    assert!(matches!(&s.database_url, DatabaseUrl::Sqlite { path, .. } if path.ends_with("data/ops-desktop.db")));
+    assert!(
+        matches!(&s.database_url, DatabaseUrl::Sqlite { path, .. } if path.ends_with("data/ops-desktop.db"))
+    );
     assert_eq!(s.bind_addr.to_string(), "127.0.0.1:3000");
     assert_eq!(s.auth_url.as_str(), "http://127.0.0.1:3000/");
     assert_eq!(s.timezone, chrono_tz::Tz::UTC);
@@ -48,8 +52,14 @@ fn empty_environment_gives_development_defaults() {
     assert_eq!((s.session_idle_days, s.session_max_days), (7, 30));
     assert_eq!(s.rate_limit_signin_per_minute, 10);
     assert_eq!(s.rate_limit_api_per_minute, 600);
-    assert_eq!(s.ghl_api_base.as_str(), "https://services.leadconnectorhq.com/");
-    assert!(s.auth_secret.expose_secret().len() >= 32, "development gets a random secret");
+    assert_eq!(
+        s.ghl_api_base.as_str(),
+        "https://services.leadconnectorhq.com/"
+    );
+    assert!(
+        s.auth_secret.expose_secret().len() >= 32,
+        "development gets a random secret"
+    );
 }
 
 #[test]
@@ -67,7 +77,11 @@ fn unknown_ops_env_is_refused() {
 
 #[test]
 fn database_url_accepts_sqlite_and_both_postgres_schemes() {
-    for url in ["sqlite://x/y.db", "postgres://u@h/db", "postgresql://u:p@h:5433/db"] {
+    for url in [
+        "sqlite://x/y.db",
+        "postgres://u@h/db",
+        "postgresql://u:p@h:5433/db",
+    ] {
         settings(&[("DATABASE_URL", url)]).unwrap_or_else(|r| panic!("{url}: {r}"));
     }
 }
@@ -110,7 +124,10 @@ fn production_requires_auth_secret() {
 fn production_refuses_a_short_auth_secret() {
     let report = problems(&production_with(&[("AUTH_SECRET", "short-secret")]));
     assert!(report.mentions("AUTH_SECRET"));
-    assert!(!report.to_string().contains("short-secret"), "the secret is not echoed");
+    assert!(
+        !report.to_string().contains("short-secret"),
+        "the secret is not echoed"
+    );
 }
 
 #[test]
@@ -142,10 +159,21 @@ fn every_problem_is_reported_together() {
         ("OPS_TIMEZONE", "Mars/Olympus"),
         ("DEMO_MODE", "true"),
     ]);
-    for var in ["DATABASE_URL", "OPS_TIMEZONE", "DEMO_MODE", "AUTH_URL", "AUTH_SECRET", "EMAIL_FROM"] {
+    for var in [
+        "DATABASE_URL",
+        "OPS_TIMEZONE",
+        "DEMO_MODE",
+        "AUTH_URL",
+        "AUTH_SECRET",
+        "EMAIL_FROM",
+    ] {
         assert!(report.mentions(var), "{var} missing from:\n{report}");
     }
-    assert!(report.to_string().starts_with("The configuration has 6 problems"));
+    assert!(
+        report
+            .to_string()
+            .starts_with("The configuration has 6 problems")
+    );
 }
 
 #[test]
@@ -164,7 +192,10 @@ fn log_level_must_be_a_filter() {
 #[test]
 fn log_format_must_be_pretty_or_json() {
     assert!(problems(&[("LOG_FORMAT", "xml")]).mentions("LOG_FORMAT"));
-    assert_eq!(settings(&[("LOG_FORMAT", "json")]).unwrap().log_format, LogFormat::Json);
+    assert_eq!(
+        settings(&[("LOG_FORMAT", "json")]).unwrap().log_format,
+        LogFormat::Json
+    );
 }
 
 #[test]
@@ -175,7 +206,10 @@ fn email_from_must_be_an_address() {
 
 #[test]
 fn smtp_host_needs_email_from_and_a_valid_port() {
-    let report = problems(&[("EMAIL_SERVER_HOST", "smtp.example.com"), ("EMAIL_SERVER_PORT", "99999")]);
+    let report = problems(&[
+        ("EMAIL_SERVER_HOST", "smtp.example.com"),
+        ("EMAIL_SERVER_PORT", "99999"),
+    ]);
     assert!(report.mentions("EMAIL_FROM"));
     assert!(report.mentions("EMAIL_SERVER_PORT"));
 }
@@ -217,7 +251,10 @@ fn session_lengths_must_be_positive_and_ordered() {
 
 #[test]
 fn rate_limits_must_be_positive() {
-    assert!(problems(&[("RATE_LIMIT_SIGNIN_PER_MINUTE", "-1")]).mentions("RATE_LIMIT_SIGNIN_PER_MINUTE"));
+    assert!(
+        problems(&[("RATE_LIMIT_SIGNIN_PER_MINUTE", "-1")])
+            .mentions("RATE_LIMIT_SIGNIN_PER_MINUTE")
+    );
     assert!(problems(&[("RATE_LIMIT_API_PER_MINUTE", "0")]).mentions("RATE_LIMIT_API_PER_MINUTE"));
 }
 
@@ -230,7 +267,10 @@ fn blank_values_count_as_unset() {
 fn secrets_never_appear_in_debug_output() {
     let s = settings(&[
         ("AUTH_SECRET", "auth-secret-value-that-is-long-enough!!"),
-        ("DATABASE_URL", "postgres://ops:db-password-value@localhost/ops"),
+        (
+            "DATABASE_URL",
+            "postgres://ops:db-password-value@localhost/ops",
+        ),
         ("EMAIL_SERVER_HOST", "smtp.example.com"),
         ("EMAIL_FROM", "ops@example.com"),
         ("EMAIL_SERVER_USER", "ops"),

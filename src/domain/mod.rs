@@ -25,7 +25,10 @@ pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
 
 impl FieldErrors {
     pub fn add(&mut self, field: &str, problem: impl Into<String>) {
-        self.0.entry(field.to_string()).or_default().push(problem.into());
+        self.0
+            .entry(field.to_string())
+            .or_default()
+            .push(problem.into());
     }
 
     pub fn is_empty(&self) -> bool {

@@ -21,7 +21,9 @@ pub fn validate(rank: &str) -> Result<(), ValidationError> {
     if ok {
         Ok(())
     } else {
-        Err(ValidationError::new("rank must be 1 to 64 characters of 0-9a-z, not ending in 0"))
+        Err(ValidationError::new(
+            "rank must be 1 to 64 characters of 0-9a-z, not ending in 0",
+        ))
     }
 }
 
@@ -41,7 +43,11 @@ fn midpoint(low: &[u8], high: Option<&[u8]>) -> String {
             .count();
         if shared > 0 {
             let prefix = String::from_utf8_lossy(&high[..shared]).into_owned();
-            let rest_low = if low.len() > shared { &low[shared..] } else { &[] };
+            let rest_low = if low.len() > shared {
+                &low[shared..]
+            } else {
+                &[]
+            };
             return prefix + &midpoint(rest_low, Some(&high[shared..]));
         }
     }

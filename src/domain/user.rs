@@ -85,7 +85,9 @@ impl PersonName {
             return Err(ValidationError::new("name must be 1 to 100 characters"));
         }
         if value.chars().any(char::is_control) {
-            return Err(ValidationError::new("name must not contain control characters"));
+            return Err(ValidationError::new(
+                "name must not contain control characters",
+            ));
         }
         Ok(PersonName(value.to_string()))
     }
@@ -101,12 +103,23 @@ mod tests {
 
     #[test]
     fn email_is_lowercased_and_trimmed() {
-        assert_eq!(Email::parse("  Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
+        assert_eq!(
+            Email::parse("  Ana@Example.COM ").unwrap().as_str(),
+            "ana@example.com"
+        );
     }
 
     #[test]
     fn malformed_emails_are_refused() {
-        for bad in ["", "ana", "ana@", "@example.com", "ana@example", "a na@example.com", "ana@.com"] {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "a na@example.com",
+            "ana@.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
     }

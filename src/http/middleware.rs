@@ -42,7 +42,9 @@ pub async fn observe(request: Request, next: Next) -> Response {
 
     let status = response.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let route = request_context.route().unwrap_or_else(|| "<unmatched>".to_string());
+    let route = request_context
+        .route()
+        .unwrap_or_else(|| "<unmatched>".to_string());
     let user_id = request_context.user_id();
     span.in_scope(|| {
         info!(
@@ -55,7 +57,9 @@ pub async fn observe(request: Request, next: Next) -> Response {
         )
     });
     if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER.clone(), value);
+        response
+            .headers_mut()
+            .insert(REQUEST_ID_HEADER.clone(), value);
     }
     response
 }
@@ -102,7 +106,11 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
     tracing::error!(panic = message, "handler panicked");
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(internal_error_body())).into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(internal_error_body()),
+    )
+        .into_response()
 }
 
 /// The security headers every response carries (PRODUCT §2, issue "sign-in").
@@ -114,7 +122,10 @@ pub fn security_headers(https: bool) -> Vec<(HeaderName, HeaderValue)> {
                 "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
             ),
         ),
-        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
         (
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),

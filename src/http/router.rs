@@ -9,8 +9,7 @@ use axum::{
 };
 use tower::ServiceBuilder;
 use tower_http::{
-    catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer,
-    set_header::SetResponseHeaderLayer,
+    catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer,
 };
 
 use super::{
@@ -22,11 +21,12 @@ use super::{
 use crate::app::App;
 
 /// Builds the router with its middleware, ready to serve.
-pub fn build(app: App) -> Router {
+pub fn build(app: App, extra_routes: Router<App>) -> Router {
     let https = app.settings.serves_https();
     let routes = Router::new()
         .route("/healthz", get(health::get_healthz))
         .route("/readyz", get(health::get_readyz))
+        .merge(extra_routes)
         .route_layer(middleware::from_fn(mw::record_matched_route))
         .fallback(not_found)
         .with_state(app);

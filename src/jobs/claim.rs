@@ -80,7 +80,10 @@ pub(super) async fn mark_done(
 ) -> Result<bool, DbErr> {
     let result = job::Entity::update_many()
         .col_expr(job::Column::State, Expr::value(state::DONE))
-        .col_expr(job::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            job::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(job::Column::FinishedAt, Expr::value(now))
         .col_expr(job::Column::UpdatedAt, Expr::value(now))
         .filter(job::Column::Id.eq(id.0))
@@ -108,7 +111,10 @@ pub(super) async fn mark_failed(
 ) -> Result<bool, DbErr> {
     let mut update = job::Entity::update_many()
         .col_expr(job::Column::LastError, Expr::value(error))
-        .col_expr(job::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            job::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(job::Column::UpdatedAt, Expr::value(now));
     update = match next {
         AfterFailure::RetryAt(run_at) => update

@@ -96,7 +96,8 @@ impl Worker {
         else {
             return Ok(false);
         };
-        let span = info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt);
+        let span =
+            info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt);
         self.execute(job).instrument(span).await?;
         Ok(true)
     }
@@ -106,7 +107,15 @@ impl Worker {
         if job.attempt > job.max_attempts {
             // A previous worker died during the last allowed attempt; do not exceed the limit.
             let error = "the worker running the final attempt stopped before finishing";
-            claim::mark_failed(conn, job.id, &self.worker_id, error, AfterFailure::GiveUp, time::now()).await?;
+            claim::mark_failed(
+                conn,
+                job.id,
+                &self.worker_id,
+                error,
+                AfterFailure::GiveUp,
+                time::now(),
+            )
+            .await?;
             warn!(error, "job failed");
             return Ok(());
         }

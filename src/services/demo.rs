@@ -28,19 +28,30 @@ pub const DEMO_PASSWORD: &str = "demo-desk-2026";
 /// What a seeding run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SeedOutcome {
-    Seeded { users: usize, items: usize, subtasks: usize, templates: usize },
+    Seeded {
+        users: usize,
+        items: usize,
+        subtasks: usize,
+        templates: usize,
+    },
     AlreadySeeded,
 }
 
 /// Email addresses and roles of the demo people, for printing sign-in hints.
 pub fn demo_accounts() -> Vec<(&'static str, &'static str, &'static str)> {
-    DEMO_USERS.iter().map(|u| (u.email, u.name, u.role)).collect()
+    DEMO_USERS
+        .iter()
+        .map(|u| (u.email, u.name, u.role))
+        .collect()
 }
 
 /// Seeds the demo data unless it is already there.
 pub async fn seed(db: &Db) -> Result<SeedOutcome, ServiceError> {
     let admin_email = Email::parse(DEMO_USERS[0].email).expect("demo email is valid");
-    if super::users::find_by_email(db.conn(), &admin_email).await?.is_some() {
+    if super::users::find_by_email(db.conn(), &admin_email)
+        .await?
+        .is_some()
+    {
         return Ok(SeedOutcome::AlreadySeeded);
     }
     // Hash before the transaction: hashing is slow and must not hold the write lock.
@@ -82,11 +93,13 @@ pub async fn seed(db: &Db) -> Result<SeedOutcome, ServiceError> {
             priority: Set("NORMAL".to_string()),
             tags: Set(json!(template.tags)),
             needs_proofing: Set(template.needs_proofing),
-            qc_checklist: Set(json!(template
-                .checklist
-                .iter()
-                .map(|label| json!({"label": label, "checked": false}))
-                .collect::<Vec<_>>())),
+            qc_checklist: Set(json!(
+                template
+                    .checklist
+                    .iter()
+                    .map(|label| json!({"label": label, "checked": false}))
+                    .collect::<Vec<_>>()
+            )),
             default_owner_id: Set(Some(user_ids[template.owner])),
             duration_days: Set(template.duration_days),
             description: Set(template.description.to_string()),
@@ -112,8 +125,7 @@ pub async fn seed(db: &Db) -> Result<SeedOutcome, ServiceError> {
     let ranks = rank::sequence(DEMO_ITEMS.len());
     let mut subtask_count = 0;
     for (item, item_rank) in DEMO_ITEMS.iter().zip(ranks) {
-        subtask_count +=
-            insert_item(&txn, item, item_rank, &user_ids, &template_ids, now).await?;
+        subtask_count += insert_item(&txn, item, item_rank, &user_ids, &template_ids, now).await?;
     }
     txn.commit().await?;
     Ok(SeedOutcome::Seeded {
@@ -153,7 +165,9 @@ async fn insert_item(
         priority: Set(item.priority.to_string()),
         owner_id: Set(item.owner.map(|i| user_ids[i])),
         created_by_id: Set(Some(user_ids[0])),
-        start_at: Set(item.starts_hours_before_due.map(|h| due_at - Duration::hours(h))),
+        start_at: Set(item
+            .starts_hours_before_due
+            .map(|h| due_at - Duration::hours(h))),
         due_at: Set(Some(due_at)),
         completed_at: Set(done.then(|| now - Duration::hours(20))),
         deliverable_type: Set(item.deliverable_type.map(str::to_string)),

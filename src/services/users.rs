@@ -62,13 +62,16 @@ pub async fn create_user(db: &Db, input: NewUser) -> Result<user::Model, Service
         updated_at: Set(now),
         last_sign_in_at: Set(None),
     };
-    model.insert(db.conn()).await.map_err(|error| match error.sql_err() {
-        // Two requests raced past the check above: the unique index decides.
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            ServiceError::Conflict(format!("a user with the email {email} already exists"))
-        }
-        _ => error.into(),
-    })
+    model
+        .insert(db.conn())
+        .await
+        .map_err(|error| match error.sql_err() {
+            // Two requests raced past the check above: the unique index decides.
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                ServiceError::Conflict(format!("a user with the email {email} already exists"))
+            }
+            _ => error.into(),
+        })
 }
 
 /// Finds a user by email (case-insensitive: emails are stored lowercased).
@@ -85,7 +88,8 @@ pub async fn find_by_email(
 /// Sets or replaces a user's password.
 pub async fn set_password(db: &Db, email: &str, password: &str) -> Result<(), ServiceError> {
     let email = Email::parse(email).map_err(|e| ServiceError::invalid("email", e.0))?;
-    passwords::check_password_rules(password).map_err(|e| ServiceError::invalid("password", e.0))?;
+    passwords::check_password_rules(password)
+        .map_err(|e| ServiceError::invalid("password", e.0))?;
     let user = find_by_email(db.conn(), &email)
         .await?
         .ok_or(ServiceError::NotFound)?;

@@ -1,1 +1,13 @@
-//! Integration tests.
+//! The one integration-test crate (see ARCHITECTURE.md): every test speaks to a real server
+//! on a real port, on SQLite always and on PostgreSQL when `OPS_TEST_POSTGRES_URL` is set.
+
+mod support;
+
+mod cli;
+mod demo_data;
+mod http_basics;
+mod jobs;
+mod migrations;
+mod readiness;
+mod shutdown;
+mod sqlite_writes;

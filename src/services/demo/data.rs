@@ -9,10 +9,26 @@ pub struct DemoUser {
 
 /// Index 0 must stay the admin: seeding checks for it to stay idempotent.
 pub const DEMO_USERS: &[DemoUser] = &[
-    DemoUser { email: "morgan@demo.opsdesktop.app", name: "Morgan Lee", role: "ADMIN" },
-    DemoUser { email: "priya@demo.opsdesktop.app", name: "Priya Shah", role: "STAFF" },
-    DemoUser { email: "diego@demo.opsdesktop.app", name: "Diego Alvarez", role: "STAFF" },
-    DemoUser { email: "sam@demo.opsdesktop.app", name: "Sam Okafor", role: "STAFF" },
+    DemoUser {
+        email: "morgan@demo.opsdesktop.app",
+        name: "Morgan Lee",
+        role: "ADMIN",
+    },
+    DemoUser {
+        email: "priya@demo.opsdesktop.app",
+        name: "Priya Shah",
+        role: "STAFF",
+    },
+    DemoUser {
+        email: "diego@demo.opsdesktop.app",
+        name: "Diego Alvarez",
+        role: "STAFF",
+    },
+    DemoUser {
+        email: "sam@demo.opsdesktop.app",
+        name: "Sam Okafor",
+        role: "STAFF",
+    },
 ];
 
 /// A demo template; `owner` indexes [`DEMO_USERS`].
@@ -35,10 +51,19 @@ pub const DEMO_TEMPLATES: &[DemoTemplate] = &[
         deliverable_type: "NEWSLETTER",
         tags: &["newsletter"],
         needs_proofing: true,
-        checklist: &["Links tested", "Subject line approved", "Images have alt text"],
+        checklist: &[
+            "Links tested",
+            "Subject line approved",
+            "Images have alt text",
+        ],
         owner: 1,
         duration_days: 5,
-        subtasks: &[("Draft copy", -3), ("Design header", -2), ("Proof", -1), ("Schedule send", 0)],
+        subtasks: &[
+            ("Draft copy", -3),
+            ("Design header", -2),
+            ("Proof", -1),
+            ("Schedule send", 0),
+        ],
     },
     DemoTemplate {
         name: "Client blog article",
@@ -46,10 +71,19 @@ pub const DEMO_TEMPLATES: &[DemoTemplate] = &[
         deliverable_type: "ARTICLE",
         tags: &["blog", "client"],
         needs_proofing: true,
-        checklist: &["Facts checked", "Client name spelled right", "SEO title set"],
+        checklist: &[
+            "Facts checked",
+            "Client name spelled right",
+            "SEO title set",
+        ],
         owner: 1,
         duration_days: 7,
-        subtasks: &[("Outline", -5), ("First draft", -3), ("Edit", -2), ("Publish", 0)],
+        subtasks: &[
+            ("Outline", -5),
+            ("First draft", -3),
+            ("Edit", -2),
+            ("Publish", 0),
+        ],
     },
     DemoTemplate {
         name: "Social campaign",
@@ -60,7 +94,11 @@ pub const DEMO_TEMPLATES: &[DemoTemplate] = &[
         checklist: &[],
         owner: 3,
         duration_days: 4,
-        subtasks: &[("Write captions", -2), ("Make graphics", -2), ("Schedule posts", 0)],
+        subtasks: &[
+            ("Write captions", -2),
+            ("Make graphics", -2),
+            ("Schedule posts", 0),
+        ],
     },
 ];
 
@@ -102,8 +140,17 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
         waiting_on: None,
         proof_status: Some("PENDING"),
         graphics_location: Some("https://drive.example.com/newsletter/issue-14"),
-        checklist: &["Links tested", "Subject line approved", "Images have alt text"],
-        subtasks: &[("Draft copy", -3), ("Design header", -2), ("Proof", -1), ("Schedule send", 0)],
+        checklist: &[
+            "Links tested",
+            "Subject line approved",
+            "Images have alt text",
+        ],
+        subtasks: &[
+            ("Draft copy", -3),
+            ("Design header", -2),
+            ("Proof", -1),
+            ("Schedule send", 0),
+        ],
     },
     DemoItem {
         title: "Acme Co. blog: five ways to cut onboarding time",
@@ -121,8 +168,17 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
         waiting_on: Some((3, "Needs the final proof before it goes to the client")),
         proof_status: Some("PENDING"),
         graphics_location: None,
-        checklist: &["Facts checked", "Client name spelled right", "SEO title set"],
-        subtasks: &[("Outline", -5), ("First draft", -3), ("Edit", -2), ("Publish", 0)],
+        checklist: &[
+            "Facts checked",
+            "Client name spelled right",
+            "SEO title set",
+        ],
+        subtasks: &[
+            ("Outline", -5),
+            ("First draft", -3),
+            ("Edit", -2),
+            ("Publish", 0),
+        ],
     },
     DemoItem {
         title: "Harbor Dental launch graphics",
@@ -165,7 +221,11 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
         proof_status: None,
         graphics_location: None,
         checklist: &[],
-        subtasks: &[("Pull the numbers", -2), ("Send the agenda", -1), ("Book the room", -1)],
+        subtasks: &[
+            ("Pull the numbers", -2),
+            ("Send the agenda", -1),
+            ("Book the room", -1),
+        ],
     },
     DemoItem {
         title: "Website refresh: pricing page",
@@ -208,7 +268,11 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
         proof_status: Some("PENDING"),
         graphics_location: None,
         checklist: &["Captions proofed"],
-        subtasks: &[("Write captions", -2), ("Make graphics", -2), ("Schedule posts", 0)],
+        subtasks: &[
+            ("Write captions", -2),
+            ("Make graphics", -2),
+            ("Schedule posts", 0),
+        ],
     },
     DemoItem {
         title: "Update the contact details in the footer",

@@ -1,0 +1,148 @@
+//! Graceful shutdown: stop accepting, finish in-flight requests and the running job, exit 0
+//! within 10 seconds.
+
+use std::{
+    process::Stdio,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use async_trait::async_trait;
+use axum::routing::get;
+use ops_desktop::{
+    app::App,
+    db::entities::job,
+    jobs::{self, ClaimedJob, JobHandler, JobRegistry, JobSpec},
+};
+use sea_orm::EntityTrait;
+use serde_json::json;
+
+use crate::{
+    on_both_backends,
+    support::{Backend, TestApp, TestDatabase, TestOptions, process, wait_until},
+};
+
+struct SlowJob;
+
+#[async_trait]
+impl JobHandler for SlowJob {
+    fn spec(&self) -> JobSpec {
+        JobSpec {
+            kind: "test.slow",
+            max_attempts: 1,
+        }
+    }
+
+    async fn run(&self, _app: &App, _job: &ClaimedJob) -> anyhow::Result<()> {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        Ok(())
+    }
+}
+
+async fn shutdown_finishes_in_flight_requests_and_the_running_job(backend: Backend) {
+    let request_started = Arc::new(AtomicBool::new(false));
+    let started_flag = request_started.clone();
+    let options = TestOptions {
+        registry: JobRegistry::default().register(Arc::new(SlowJob)),
+        extra_routes: axum::Router::new().route(
+            "/api/test/slow",
+            get(move || {
+                let started_flag = started_flag.clone();
+                async move {
+                    started_flag.store(true, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(1000)).await;
+                    "finished"
+                }
+            }),
+        ),
+        ..TestOptions::default()
+    };
+    let mut app = TestApp::spawn_with(backend, options).await;
+    let job_id = jobs::enqueue(app.db().conn(), SlowJob.spec(), json!({}), None)
+        .await
+        .unwrap();
+    let db = app.db().clone();
+    wait_until(10, "the job to start", || async {
+        job::Entity::find_by_id(job_id.0)
+            .one(db.conn())
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            == "RUNNING"
+    })
+    .await;
+    let in_flight = tokio::spawn(app.client.get(app.url("/api/test/slow")).send());
+    wait_until(10, "the request to reach its handler", || {
+        let started = request_started.load(Ordering::SeqCst);
+        async move { started }
+    })
+    .await;
+
+    let began = std::time::Instant::now();
+    let server = app.begin_shutdown();
+    let response = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request is answered");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "finished");
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("stopped within 10 seconds")
+        .unwrap()
+        .unwrap();
+    assert!(began.elapsed() < Duration::from_secs(10));
+
+    assert!(
+        app.client.get(app.url("/healthz")).send().await.is_err(),
+        "no longer accepting connections"
+    );
+    let fresh = app.database.connect().await;
+    let finished = job::Entity::find_by_id(job_id.0)
+        .one(fresh.conn())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        finished.state, "DONE",
+        "the running job was allowed to finish"
+    );
+    fresh.close().await.unwrap();
+}
+
+async fn sigterm_stops_the_binary_cleanly(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let workdir = tempfile::tempdir().unwrap();
+    let port = process::free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut child = process::command(
+        workdir.path(),
+        &[
+            ("DATABASE_URL", &database.url),
+            ("BIND_ADDR", &bind),
+            ("LOG_LEVEL", "info"),
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("the binary starts");
+    process::wait_until_ready(&format!("http://{bind}/readyz"), Duration::from_secs(60)).await;
+
+    process::signal(&child, "TERM");
+    let status = process::wait_with_limit(&mut child, Duration::from_secs(10));
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let status = status.expect("exited within 10 seconds of SIGTERM");
+    assert!(status.success(), "exit status {status:?}");
+}
+
+on_both_backends!(
+    shutdown_finishes_in_flight_requests_and_the_running_job,
+    sigterm_stops_the_binary_cleanly,
+);
