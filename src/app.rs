@@ -12,8 +12,10 @@ use tokio::{net::TcpListener, sync::watch};
 use tracing::{info, warn};
 
 use crate::{
+    auth::{rate_limit::RateLimits, sessions::SessionPolicy},
     config::Settings,
     db::Db,
+    email::{Mailer, mailer_from_settings},
     http,
     jobs::{JobRegistry, Worker, WorkerConfig},
 };
@@ -27,8 +29,16 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 pub struct App {
     pub settings: Arc<Settings>,
     pub db: Db,
+    pub mailer: Arc<dyn Mailer>,
+    pub limits: Arc<RateLimits>,
     /// Turns true when the process is shutting down (long-lived streams end themselves).
     pub shutdown: watch::Receiver<bool>,
+}
+
+impl App {
+    pub fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy::from_settings(&self.settings)
+    }
 }
 
 /// A server bound to its port, ready to run.
@@ -77,9 +87,16 @@ impl Application {
             let _ = settings.auth_url.set_port(Some(local.port()));
         }
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let mailer = mailer_from_settings(&settings)?;
+        let limits = Arc::new(RateLimits::new(
+            settings.rate_limit_signin_per_minute,
+            settings.rate_limit_api_per_minute,
+        ));
         let app = App {
             settings: Arc::new(settings),
             db,
+            mailer,
+            limits,
             shutdown: shutdown_rx,
         };
         Ok(Application {

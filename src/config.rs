@@ -75,11 +75,23 @@ impl DatabaseUrl {
     }
 }
 
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// TLS from the first byte (port 465).
+    Implicit,
+    /// Plain connection upgraded with STARTTLS, which is required (port 587, the default).
+    StartTls,
+    /// No encryption: only for a relay on the same host or a test server.
+    None,
+}
+
 /// SMTP relay settings; present only when `EMAIL_SERVER_HOST` is set.
 #[derive(Debug, Clone)]
 pub struct SmtpSettings {
     pub host: String,
     pub port: u16,
+    pub tls: SmtpTls,
     pub user: Option<String>,
     pub password: Option<SecretString>,
 }

@@ -16,7 +16,8 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Checks the length rule (no composition rules: length is what makes a password strong).
+/// Checks the length rule and the common-password list. No composition rules: length and
+/// not being a well-known password are what make a password hard to guess.
 pub fn check_password_rules(password: &str) -> Result<(), ValidationError> {
     let length = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&length) {
@@ -24,7 +25,21 @@ pub fn check_password_rules(password: &str) -> Result<(), ValidationError> {
             "password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
         )));
     }
+    if super::common_passwords::is_common_password(password) {
+        return Err(ValidationError::new(
+            "this password is on a list of commonly used passwords; choose another",
+        ));
+    }
     Ok(())
+}
+
+/// A hash of a random password, checked against when an account does not exist, so that a
+/// refused sign-in takes as long whether or not the email is known.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        hash_password(&super::tokens::generate("")).unwrap_or_default()
+    });
+    &DUMMY
 }
 
 /// Hashes a password into a PHC string that records its own parameters.
@@ -69,5 +84,12 @@ mod tests {
         assert!(check_password_rules("ééééééé").is_err());
         assert!(check_password_rules("éééééééé").is_ok());
         assert!(check_password_rules(&"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        assert!(check_password_rules("password123").is_err());
+        assert!(check_password_rules("PassWord123").is_err());
+        assert!(check_password_rules("staple orbit lantern").is_ok());
     }
 }

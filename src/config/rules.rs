@@ -9,7 +9,7 @@ use url::Url;
 
 use super::{
     ConfigReport, DEFAULT_BIND_ADDR, DEFAULT_DATABASE_URL, DEFAULT_GHL_API_BASE, DatabaseUrl,
-    Environment, GhlApiSettings, LogFormat, Settings, SmtpSettings,
+    Environment, GhlApiSettings, LogFormat, Settings, SmtpSettings, SmtpTls,
 };
 
 /// The shortest `AUTH_SECRET` production accepts, in bytes.
@@ -269,11 +269,13 @@ fn read_smtp(
 ) -> Option<SmtpSettings> {
     let host = lookup("EMAIL_SERVER_HOST");
     let port = lookup("EMAIL_SERVER_PORT");
+    let tls = lookup("EMAIL_SERVER_TLS");
     let user = lookup("EMAIL_SERVER_USER");
     let password = lookup("EMAIL_SERVER_PASSWORD");
     let Some(host) = host else {
         for (name, value) in [
             ("EMAIL_SERVER_PORT", &port),
+            ("EMAIL_SERVER_TLS", &tls),
             ("EMAIL_SERVER_USER", &user),
             ("EMAIL_SERVER_PASSWORD", &password),
         ] {
@@ -294,6 +296,19 @@ fn read_smtp(
                 587
             }),
     };
+    let tls = match tls.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None if port == 465 => SmtpTls::Implicit,
+        None | Some("starttls") => SmtpTls::StartTls,
+        Some("tls") => SmtpTls::Implicit,
+        Some("none") => SmtpTls::None,
+        Some(other) => {
+            report.add(
+                "EMAIL_SERVER_TLS",
+                format!("must be `starttls`, `tls` or `none`, not `{other}`"),
+            );
+            SmtpTls::StartTls
+        }
+    };
     if user.is_some() != password.is_some() {
         report.add(
             "EMAIL_SERVER_USER",
@@ -306,6 +321,7 @@ fn read_smtp(
     Some(SmtpSettings {
         host,
         port,
+        tls,
         user,
         password: password.map(SecretString::from),
     })

@@ -294,3 +294,38 @@ fn secrets_never_appear_in_debug_output() {
     }
     assert!(!s.database_url.describe().contains("db-password-value"));
 }
+
+#[test]
+fn smtp_tls_mode_follows_the_port_unless_set() {
+    use crate::config::SmtpTls;
+    let with = |extra: &[(&str, &str)]| {
+        let mut pairs = vec![
+            ("EMAIL_SERVER_HOST", "smtp.example.com"),
+            ("EMAIL_FROM", "ops@example.com"),
+        ];
+        pairs.extend_from_slice(extra);
+        settings(&pairs)
+    };
+    assert_eq!(with(&[]).unwrap().smtp.unwrap().tls, SmtpTls::StartTls);
+    assert_eq!(
+        with(&[("EMAIL_SERVER_PORT", "465")])
+            .unwrap()
+            .smtp
+            .unwrap()
+            .tls,
+        SmtpTls::Implicit
+    );
+    assert_eq!(
+        with(&[("EMAIL_SERVER_TLS", "none")])
+            .unwrap()
+            .smtp
+            .unwrap()
+            .tls,
+        SmtpTls::None
+    );
+    assert!(
+        with(&[("EMAIL_SERVER_TLS", "sometimes")])
+            .unwrap_err()
+            .mentions("EMAIL_SERVER_TLS")
+    );
+}

@@ -2,9 +2,13 @@
 
 pub mod api;
 pub mod context;
+pub mod cookies;
 pub mod error;
+pub mod extract;
 pub mod middleware;
+pub mod pages;
 pub mod router;
+pub mod routes;
 
 /// Request bodies above this size are refused with 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -1,31 +1,95 @@
-//! Every route of the application, in one place, so a grep finds any path.
+//! Every route of the application, in one place, so a grep finds any path. Routes are added
+//! through [`Routes`], which records who may use each one (see `routes.rs`).
 
 use axum::{
     Router,
     extract::{DefaultBodyLimit, Request},
     middleware,
     response::{IntoResponse, Response},
-    routing::get,
 };
-use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer,
 };
 
 use super::{
     MAX_BODY_BYTES,
-    api::health,
+    api::{health, me, users},
     error::AppError,
     middleware::{self as mw, security_headers},
+    pages::{admin_users, auth, home, profile, static_files},
+    routes::{Access::*, RouteInfo, Routes},
 };
 use crate::app::App;
+
+/// Every route with its declared access.
+fn routes() -> Routes {
+    Routes::new()
+        // Operations and assets
+        .get("/healthz", Public, health::get_healthz)
+        .get("/readyz", Public, health::get_readyz)
+        .get("/static/app.css", Public, static_files::get_app_css)
+        // Sign-in pages
+        .get("/auth/signin", Public, auth::get_signin)
+        .post("/auth/signin/email", Public, auth::post_signin_email)
+        .post("/auth/signin/password", Public, auth::post_signin_password)
+        .get("/auth/verify", Public, auth::get_verify)
+        .post("/auth/verify", Public, auth::post_verify)
+        .post("/auth/signout", SignedIn, auth::post_signout)
+        // Pages
+        .get("/", SignedIn, home::get_home)
+        .get("/profile", SignedIn, profile::get_profile)
+        .post(
+            "/profile/password",
+            SignedIn,
+            profile::post_profile_password,
+        )
+        .post("/profile/tokens", SignedIn, profile::post_profile_token)
+        .post(
+            "/profile/tokens/{id}/revoke",
+            SignedIn,
+            profile::post_profile_token_revoke,
+        )
+        .post(
+            "/profile/sessions/{id}/revoke",
+            SignedIn,
+            profile::post_profile_session_revoke,
+        )
+        .post(
+            "/profile/sessions/revoke-all",
+            SignedIn,
+            profile::post_profile_sessions_revoke_all,
+        )
+        .get("/admin/users", Admin, admin_users::get_admin_users)
+        .post("/admin/users", Admin, admin_users::post_admin_users)
+        .post("/admin/users/{id}", Admin, admin_users::post_admin_user)
+        // API: me and access
+        .get("/api/me", SignedIn, me::get_me)
+        .get("/api/tokens", SignedIn, me::list_tokens)
+        .post("/api/tokens", SignedIn, me::create_token)
+        .delete("/api/tokens/{id}", SignedIn, me::delete_token)
+        .get("/api/sessions", SignedIn, me::list_sessions)
+        .delete("/api/sessions/{id}", SignedIn, me::delete_session)
+        .post(
+            "/api/sessions/revoke-all",
+            SignedIn,
+            me::revoke_all_sessions,
+        )
+        // API: people
+        .get("/api/users", SignedIn, users::list_users)
+        .post("/api/admin/users", Admin, users::create_user)
+        .patch("/api/admin/users/{id}", Admin, users::patch_user)
+}
+
+/// The declared routes, for the route-matrix test and documentation.
+pub fn route_table() -> Vec<RouteInfo> {
+    routes().into_parts().1
+}
 
 /// Builds the router with its middleware, ready to serve.
 pub fn build(app: App, extra_routes: Router<App>) -> Router {
     let https = app.settings.serves_https();
-    let routes = Router::new()
-        .route("/healthz", get(health::get_healthz))
-        .route("/readyz", get(health::get_readyz))
+    let (declared, _) = routes().into_parts();
+    let routes = declared
         .merge(extra_routes)
         .route_layer(middleware::from_fn(mw::record_matched_route))
         .fallback(not_found)
@@ -39,12 +103,12 @@ pub fn build(app: App, extra_routes: Router<App>) -> Router {
     for (name, value) in security_headers(https) {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
-    router.layer(ServiceBuilder::new().layer(middleware::from_fn(mw::observe)))
+    router.layer(middleware::from_fn(mw::observe))
 }
 
 /// Unknown paths: JSON 404 under `/api`, a plain page elsewhere.
 async fn not_found(request: Request) -> Response {
-    if request.uri().path().starts_with("/api") {
+    if super::extract::is_api_path(request.uri().path()) {
         AppError::NotFound.into_response()
     } else {
         (

@@ -2,7 +2,10 @@
 
 use crate::domain::FieldErrors;
 
+pub mod audit;
 pub mod demo;
+pub mod people;
+pub mod signin;
 pub mod users;
 
 /// What a use case can refuse or fail with; the HTTP layer maps each to a status code.

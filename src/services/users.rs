@@ -104,3 +104,37 @@ pub async fn set_password(db: &Db, email: &str, password: &str) -> Result<(), Se
 pub async fn count_users(conn: &impl ConnectionTrait) -> Result<u64, ServiceError> {
     Ok(user::Entity::find().count(conn).await?)
 }
+
+/// Finds a user by id.
+pub async fn find_by_id(
+    conn: &impl ConnectionTrait,
+    id: UserId,
+) -> Result<Option<user::Model>, ServiceError> {
+    Ok(user::Entity::find_by_id(id.0).one(conn).await?)
+}
+
+/// Changes one's own password; the current one is required when there is one.
+pub async fn change_password(
+    db: &Db,
+    id: UserId,
+    current: Option<&str>,
+    new_password: &str,
+) -> Result<(), ServiceError> {
+    let user = find_by_id(db.conn(), id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let mut errors = FieldErrors::default();
+    if let Some(stored) = &user.password_hash {
+        let current_ok = current.is_some_and(|c| passwords::verify_password(c, stored));
+        if !current_ok {
+            errors.add("currentPassword", "the current password is not right");
+        }
+    }
+    errors.check("newPassword", passwords::check_password_rules(new_password));
+    errors.into_result()?;
+    let mut active: user::ActiveModel = user.into();
+    active.password_hash = Set(Some(passwords::hash_password(new_password)?));
+    active.updated_at = Set(time::now());
+    active.update(db.conn()).await?;
+    Ok(())
+}

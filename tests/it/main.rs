@@ -7,6 +7,7 @@ mod cli;
 mod demo_data;
 mod http_basics;
 mod jobs;
+mod mailer;
 mod migrations;
 mod readiness;
 mod shutdown;

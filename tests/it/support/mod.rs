@@ -5,6 +5,7 @@ pub mod app;
 pub mod database;
 pub mod process;
 pub mod proxy;
+pub mod smtp;
 
 pub use app::{TestApp, TestOptions};
 pub use database::{Backend, TestDatabase};

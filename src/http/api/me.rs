@@ -1,0 +1,165 @@
+//! `GET /api/me`, the API token routes and the session routes: one's own access.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+    response::IntoResponse,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    app::App,
+    auth::{api_tokens, sessions},
+    http::{
+        error::AppError,
+        extract::{ApiJson, CurrentUser},
+    },
+    services::signin::ClientInfo,
+};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MeResponse {
+    id: String,
+    email: String,
+    name: String,
+    role: &'static str,
+    /// For pages' scripts: the token that cookie-authenticated form posts must carry.
+    csrf_token: Option<String>,
+}
+
+/// `GET /api/me`
+pub async fn get_me(user: CurrentUser) -> impl IntoResponse {
+    let csrf = Some(user.csrf_token().to_string()).filter(|t| !t.is_empty());
+    Json(json!({"data": MeResponse {
+        id: user.id.to_string(),
+        email: user.email.clone(),
+        name: user.name.clone(),
+        role: user.role.as_str(),
+        csrf_token: csrf,
+    }}))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenResponse {
+    id: Uuid,
+    name: String,
+    created_at: DateTime<Utc>,
+    last_used_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+/// `GET /api/tokens`
+pub async fn list_tokens(
+    State(app): State<App>,
+    user: CurrentUser,
+) -> Result<impl IntoResponse, AppError> {
+    let tokens = api_tokens::list(app.db.conn(), user.id).await?;
+    let data: Vec<_> = tokens
+        .into_iter()
+        .map(|t| TokenResponse {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            token: None,
+        })
+        .collect();
+    Ok(Json(json!({"data": data, "nextCursor": null})))
+}
+
+#[derive(Deserialize)]
+pub struct NewTokenRequest {
+    name: String,
+}
+
+/// `POST /api/tokens`: the token appears in this response and never again.
+pub async fn create_token(
+    State(app): State<App>,
+    user: CurrentUser,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<NewTokenRequest>,
+) -> Result<impl IntoResponse, AppError> {
+    let (token, model) =
+        api_tokens::create(&app.db, &client.actor_for(&user), user.id, &body.name).await?;
+    let data = TokenResponse {
+        id: model.id,
+        name: model.name,
+        created_at: model.created_at,
+        last_used_at: None,
+        token: Some(token),
+    };
+    Ok((StatusCode::CREATED, Json(json!({"data": data}))))
+}
+
+/// `DELETE /api/tokens/{id}`
+pub async fn delete_token(
+    State(app): State<App>,
+    user: CurrentUser,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+) -> Result<impl IntoResponse, AppError> {
+    api_tokens::revoke(&app.db, &client.actor_for(&user), user.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionResponse {
+    id: Uuid,
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    current: bool,
+}
+
+/// `GET /api/sessions`
+pub async fn list_sessions(
+    State(app): State<App>,
+    user: CurrentUser,
+) -> Result<impl IntoResponse, AppError> {
+    let rows = sessions::list(app.db.conn(), user.id).await?;
+    let data: Vec<_> = rows
+        .into_iter()
+        .map(|s| SessionResponse {
+            current: user.session_id() == Some(s.id),
+            id: s.id,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            expires_at: s.expires_at,
+            ip: s.ip,
+            user_agent: s.user_agent,
+        })
+        .collect();
+    Ok(Json(json!({"data": data, "nextCursor": null})))
+}
+
+/// `DELETE /api/sessions/{id}`
+pub async fn delete_session(
+    State(app): State<App>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<impl IntoResponse, AppError> {
+    if sessions::end_own(app.db.conn(), user.id, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// `POST /api/sessions/revoke-all`: ends every session of the caller.
+pub async fn revoke_all_sessions(
+    State(app): State<App>,
+    user: CurrentUser,
+) -> Result<impl IntoResponse, AppError> {
+    let ended = sessions::end_all(app.db.conn(), user.id).await?;
+    Ok(Json(json!({"data": {"ended": ended}})))
+}

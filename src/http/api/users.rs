@@ -1,0 +1,134 @@
+//! People: `GET /api/users` for pickers, and the admin routes to invite and change people.
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::IntoResponse,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    app::App,
+    db::entities::user,
+    http::{
+        error::AppError,
+        extract::{ApiJson, CurrentUser, RequireAdmin},
+    },
+    services::{
+        people::{self, PersonChanges},
+        signin::ClientInfo,
+        users::NewUser,
+    },
+};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserResponse {
+    id: Uuid,
+    email: String,
+    name: String,
+    role: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+    last_sign_in_at: Option<DateTime<Utc>>,
+}
+
+impl From<user::Model> for UserResponse {
+    fn from(u: user::Model) -> Self {
+        UserResponse {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            role: u.role,
+            active: u.active,
+            created_at: u.created_at,
+            last_sign_in_at: u.last_sign_in_at,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UsersQuery {
+    #[serde(default)]
+    include_inactive: bool,
+}
+
+/// `GET /api/users`: active people; admins may add `includeInactive=true`.
+pub async fn list_users(
+    State(app): State<App>,
+    user: CurrentUser,
+    Query(query): Query<UsersQuery>,
+) -> Result<impl IntoResponse, AppError> {
+    if query.include_inactive && !user.is_admin() {
+        return Err(AppError::Forbidden);
+    }
+    let people = people::list(app.db.conn(), query.include_inactive).await?;
+    let data: Vec<UserResponse> = people.into_iter().map(Into::into).collect();
+    Ok(Json(json!({"data": data, "nextCursor": null})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    email: String,
+    name: String,
+    role: String,
+}
+
+/// `POST /api/admin/users`: creates the person and emails them a sign-in link.
+pub async fn create_user(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<InviteRequest>,
+) -> Result<impl IntoResponse, AppError> {
+    let new_user = NewUser {
+        email: body.email,
+        name: body.name,
+        role: body.role,
+        password: None,
+    };
+    let created = people::invite(
+        &app.db,
+        app.mailer.clone(),
+        &app.settings,
+        admin.id,
+        &client,
+        new_user,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"data": UserResponse::from(created)})),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchUserRequest {
+    name: Option<String>,
+    role: Option<String>,
+    active: Option<bool>,
+}
+
+/// `PATCH /api/admin/users/{id}`
+pub async fn patch_user(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<PatchUserRequest>,
+) -> Result<impl IntoResponse, AppError> {
+    let changes = PersonChanges {
+        name: body.name,
+        role: body.role,
+        active: body.active,
+    };
+    let updated = people::update(&app.db, admin.id, &client, id, changes).await?;
+    Ok(Json(json!({"data": UserResponse::from(updated)})))
+}

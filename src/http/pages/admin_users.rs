@@ -1,0 +1,129 @@
+//! The people admin page: invite, change role, deactivate and reactivate.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Chrome, error_page, redirect_with_flash, render};
+use crate::{
+    app::App,
+    db::entities::user,
+    http::extract::{CsrfForm, RequireAdmin},
+    services::{
+        people::{self, PersonChanges},
+        signin::ClientInfo,
+        users::NewUser,
+    },
+};
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct PeoplePage<'a> {
+    chrome: &'a Chrome,
+    csrf: &'a str,
+    people: Vec<user::Model>,
+}
+
+/// `GET /admin/users`
+pub async fn get_admin_users(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    headers: HeaderMap,
+) -> Response {
+    let chrome = Chrome::new(Some(&admin), &headers);
+    match people::list(app.db.conn(), true).await {
+        Ok(people) => {
+            let page = PeoplePage {
+                chrome: &chrome,
+                csrf: admin.csrf_token(),
+                people,
+            };
+            render(&app.settings, &chrome, StatusCode::OK, &page)
+        }
+        Err(error) => error_page(&app.settings, &chrome, error.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    email: String,
+    name: String,
+    role: String,
+}
+
+/// `POST /admin/users`: creates the person and emails them a sign-in link.
+pub async fn post_admin_users(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    client: ClientInfo,
+    headers: HeaderMap,
+    CsrfForm { form, .. }: CsrfForm<InviteForm>,
+) -> Response {
+    let new_user = NewUser {
+        email: form.email,
+        name: form.name,
+        role: form.role,
+        password: None,
+    };
+    match people::invite(
+        &app.db,
+        app.mailer.clone(),
+        &app.settings,
+        admin.id,
+        &client,
+        new_user,
+    )
+    .await
+    {
+        Ok(created) => redirect_with_flash(
+            &app.settings,
+            "/admin/users",
+            &format!("Invitation sent to {}.", created.email),
+        ),
+        Err(error) => error_page(
+            &app.settings,
+            &Chrome::new(Some(&admin), &headers),
+            error.into(),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PersonForm {
+    name: Option<String>,
+    role: Option<String>,
+    active: Option<String>,
+}
+
+/// `POST /admin/users/{id}`
+pub async fn post_admin_user(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    Path(id): Path<Uuid>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    CsrfForm { form, .. }: CsrfForm<PersonForm>,
+) -> Response {
+    let changes = PersonChanges {
+        name: form.name,
+        role: form.role,
+        active: form.active.map(|v| v == "true"),
+    };
+    match people::update(&app.db, admin.id, &client, id, changes).await {
+        Ok(updated) => redirect_with_flash(
+            &app.settings,
+            "/admin/users",
+            &format!("Saved {}.", updated.name),
+        ),
+        Err(error) => error_page(
+            &app.settings,
+            &Chrome::new(Some(&admin), &headers),
+            error.into(),
+        ),
+    }
+}

@@ -1,0 +1,353 @@
+//! Sign-in pages: email link, password, link confirmation and sign-out.
+//!
+//! The emailed link opens a confirmation page whose button posts the token: nothing changes
+//! state on GET, and mail scanners that prefetch links cannot use them up.
+
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    http::{HeaderMap, StatusCode, header},
+    response::Response,
+};
+use serde::Deserialize;
+
+use super::{Chrome, MessagePage, error_page, found, redirect_with_flash, render, safe_next};
+use crate::{
+    app::App,
+    auth::tokens,
+    http::{
+        cookies,
+        error::AppError,
+        extract::{AnonForm, CsrfForm, MaybeUser},
+    },
+    services::{
+        audit::{self, AuditEntry},
+        demo,
+        signin::{self, ClientInfo, SignedIn},
+    },
+};
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage<'a> {
+    chrome: &'a Chrome,
+    csrf: &'a str,
+    next: &'a str,
+    email: &'a str,
+    error: Option<&'a str>,
+    demo_users: Vec<(&'static str, &'static str, &'static str)>,
+    demo_password: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+struct VerifyPage<'a> {
+    chrome: &'a Chrome,
+    csrf: &'a str,
+    token: &'a str,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// The anonymous CSRF token: the one already in the cookie, or a new one to set.
+fn anon_csrf(headers: &HeaderMap) -> (String, bool) {
+    match cookies::read(headers, cookies::ANON_CSRF_COOKIE).filter(|v| v.len() == 64) {
+        Some(existing) => (existing, false),
+        None => (tokens::generate(""), true),
+    }
+}
+
+fn with_anon_csrf(app: &App, mut response: Response, csrf: &str, fresh: bool) -> Response {
+    if fresh {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, cookies::anon_csrf(&app.settings, csrf));
+    }
+    response
+}
+
+fn sign_in_page(
+    app: &App,
+    headers: &HeaderMap,
+    status: StatusCode,
+    next: &str,
+    email: &str,
+    error: Option<&str>,
+) -> Response {
+    let chrome = Chrome::new(None, headers);
+    let (csrf, fresh) = anon_csrf(headers);
+    let demo_users = if app.settings.demo_mode {
+        demo::demo_accounts()
+    } else {
+        Vec::new()
+    };
+    let page = SignInPage {
+        chrome: &chrome,
+        csrf: &csrf,
+        next,
+        email,
+        error,
+        demo_users,
+        demo_password: demo::DEMO_PASSWORD,
+    };
+    let response = render(&app.settings, &chrome, status, &page);
+    with_anon_csrf(app, response, &csrf, fresh)
+}
+
+/// `GET /auth/signin`
+pub async fn get_signin(
+    State(app): State<App>,
+    MaybeUser(user): MaybeUser,
+    Query(query): Query<NextQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let next = safe_next(query.next.as_deref());
+    if user.is_some() {
+        return found(&next);
+    }
+    sign_in_page(&app, &headers, StatusCode::OK, &next, "", None)
+}
+
+#[derive(Deserialize)]
+pub struct EmailLinkForm {
+    email: String,
+    next: Option<String>,
+}
+
+/// Counts an attempt against the per-IP and per-account limits; a hit is audited.
+async fn check_limits(
+    app: &App,
+    limiter: &crate::auth::rate_limit::RateLimiter,
+    what: &str,
+    client: &ClientInfo,
+    email: &str,
+) -> Result<(), AppError> {
+    let account = email.trim().to_lowercase();
+    let ip = client.ip.clone().unwrap_or_default();
+    let verdict = limiter
+        .check(&format!("{what}:ip:{ip}"))
+        .and_then(|()| limiter.check(&format!("{what}:account:{account}")));
+    if let Err(wait) = verdict {
+        audit::record(
+            app.db.conn(),
+            &audit::Actor {
+                user_id: None,
+                ip: client.ip.clone(),
+                request_id: client.request_id.clone(),
+            },
+            AuditEntry {
+                action: "ratelimit.hit",
+                entity_type: what_entity(what),
+                summary: Some(format!("{what} limit reached for {account} from {ip}")),
+                ..AuditEntry::default()
+            },
+        )
+        .await?;
+        return Err(AppError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    Ok(())
+}
+
+fn what_entity(what: &str) -> &'static str {
+    if what == "signin" {
+        "signin"
+    } else {
+        "email_link"
+    }
+}
+
+/// `POST /auth/signin/email`: the same answer whether or not the account exists.
+pub async fn post_signin_email(
+    State(app): State<App>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    AnonForm(form): AnonForm<EmailLinkForm>,
+) -> Response {
+    let chrome = Chrome::new(None, &headers);
+    if let Err(error) = check_limits(
+        &app,
+        &app.limits.email_link,
+        "email_link",
+        &client,
+        &form.email,
+    )
+    .await
+    {
+        return error_page(&app.settings, &chrome, error);
+    }
+    let _ = form.next;
+    if let Err(error) = signin::request_link(
+        &app.db,
+        app.mailer.clone(),
+        &app.settings,
+        &form.email,
+        &client,
+    )
+    .await
+    {
+        return error_page(&app.settings, &chrome, error.into());
+    }
+    let page = MessagePage {
+        chrome: &chrome,
+        title: "Check your email",
+        message: "If an account uses that address, a sign-in link is on its way. It works once, within 15 minutes.",
+    };
+    render(&app.settings, &chrome, StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// Sets the new session cookie and sends the person on.
+fn signed_in(app: &App, done: SignedIn, next: &str) -> Response {
+    let mut response = found(next);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::session(&app.settings, &done.started.token),
+    );
+    response
+}
+
+fn presented_session(app: &App, headers: &HeaderMap) -> Option<String> {
+    cookies::read(headers, cookies::session_cookie_name(&app.settings)).filter(|v| !v.is_empty())
+}
+
+/// `POST /auth/signin/password`
+pub async fn post_signin_password(
+    State(app): State<App>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    AnonForm(form): AnonForm<PasswordForm>,
+) -> Response {
+    let chrome = Chrome::new(None, &headers);
+    let next = safe_next(form.next.as_deref());
+    if let Err(error) = check_limits(&app, &app.limits.signin, "signin", &client, &form.email).await
+    {
+        return error_page(&app.settings, &chrome, error);
+    }
+    let previous = presented_session(&app, &headers);
+    match signin::with_password(
+        &app.db,
+        app.session_policy(),
+        &form.email,
+        &form.password,
+        &client,
+        previous.as_deref(),
+    )
+    .await
+    {
+        Ok(Some(done)) => signed_in(&app, done, &next),
+        Ok(None) => sign_in_page(
+            &app,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            &next,
+            &form.email,
+            Some("That email and password do not match an active account."),
+        ),
+        Err(error) => error_page(&app.settings, &chrome, error.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+/// `GET /auth/verify?token=`: asks for a click before using the link.
+pub async fn get_verify(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let chrome = Chrome::new(None, &headers);
+    let token = query.token.unwrap_or_default();
+    let (csrf, fresh) = anon_csrf(&headers);
+    let response = render(
+        &app.settings,
+        &chrome,
+        StatusCode::OK,
+        &VerifyPage {
+            chrome: &chrome,
+            csrf: &csrf,
+            token: &token,
+        },
+    );
+    with_anon_csrf(&app, response, &csrf, fresh)
+}
+
+#[derive(Deserialize)]
+pub struct VerifyForm {
+    token: String,
+}
+
+/// `POST /auth/verify`: uses the link and signs in.
+pub async fn post_verify(
+    State(app): State<App>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    AnonForm(form): AnonForm<VerifyForm>,
+) -> Response {
+    let chrome = Chrome::new(None, &headers);
+    let previous = presented_session(&app, &headers);
+    match signin::with_link(
+        &app.db,
+        app.session_policy(),
+        &form.token,
+        &client,
+        previous.as_deref(),
+    )
+    .await
+    {
+        Ok(Some(done)) => signed_in(&app, done, "/"),
+        Ok(None) => error_page(
+            &app.settings,
+            &chrome,
+            AppError::BadRequest(
+                "This sign-in link is invalid, already used or expired. Ask for a new one.".into(),
+            ),
+        ),
+        Err(error) => error_page(&app.settings, &chrome, error.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+/// `POST /auth/signout`
+pub async fn post_signout(
+    State(app): State<App>,
+    client: ClientInfo,
+    CsrfForm { user, .. }: CsrfForm<EmptyForm>,
+) -> Response {
+    if let Some(session_id) = user.session_id()
+        && let Err(error) = signin::sign_out(&app.db, user.id, session_id, &client).await
+    {
+        return AppError::from(error).into_response_page(&app);
+    }
+    let mut response = redirect_with_flash(&app.settings, "/auth/signin", "You are signed out.");
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, cookies::clear_session(&app.settings));
+    response
+}
+
+impl AppError {
+    /// This error as an HTML page.
+    pub fn into_response_page(self, app: &App) -> Response {
+        let chrome = Chrome {
+            user: None,
+            flash: None,
+        };
+        error_page(&app.settings, &chrome, self)
+    }
+}

@@ -1,0 +1,162 @@
+//! HTML handlers, one file per page group, and what they share: the page chrome (who is
+//! signed in, the flash message), rendering, redirects and the HTML error page.
+
+use askama::Template;
+use axum::{
+    http::{HeaderMap, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+
+use super::{cookies, error::AppError, extract::CurrentUser};
+use crate::config::Settings;
+
+pub mod admin_users;
+pub mod auth;
+pub mod home;
+pub mod profile;
+pub mod static_files;
+
+/// What every page's frame shows: the signed-in person and a one-shot message.
+pub struct Chrome {
+    pub user: Option<ChromeUser>,
+    pub flash: Option<String>,
+}
+
+pub struct ChromeUser {
+    pub name: String,
+    pub is_admin: bool,
+    pub csrf: String,
+}
+
+impl Chrome {
+    pub fn new(user: Option<&CurrentUser>, headers: &HeaderMap) -> Chrome {
+        Chrome {
+            user: user.map(|u| ChromeUser {
+                name: u.name.clone(),
+                is_admin: u.is_admin(),
+                csrf: u.csrf_token().to_string(),
+            }),
+            flash: cookies::read_flash(headers),
+        }
+    }
+}
+
+/// Renders a template into a response, clearing the flash cookie once it has been shown.
+pub fn render(
+    settings: &Settings,
+    chrome: &Chrome,
+    status: StatusCode,
+    page: &impl Template,
+) -> Response {
+    match page.render() {
+        Ok(html) => {
+            let mut response = (status, Html(html)).into_response();
+            if chrome.flash.is_some() {
+                response
+                    .headers_mut()
+                    .append(header::SET_COOKIE, cookies::clear_flash(settings));
+            }
+            response
+        }
+        Err(error) => {
+            AppError::Internal(anyhow::anyhow!("template failed: {error}")).into_response()
+        }
+    }
+}
+
+/// A 302 to `location`.
+pub fn found(location: &str) -> Response {
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, location.to_string())],
+    )
+        .into_response()
+}
+
+/// A 302 to `location` that shows `message` there.
+pub fn redirect_with_flash(settings: &Settings, location: &str, message: &str) -> Response {
+    let mut response = found(location);
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, cookies::flash(settings, message));
+    response
+}
+
+/// Only same-site paths are followed after sign-in: `/x` yes; `//evil.example`, `/\evil`,
+/// and absolute URLs no.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.contains(['\r', '\n']) =>
+        {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// A simple page with a heading and a sentence (confirmations and errors).
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage<'a> {
+    pub chrome: &'a Chrome,
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+/// An error as an HTML page (API routes use JSON instead).
+pub fn error_page(settings: &Settings, chrome: &Chrome, error: AppError) -> Response {
+    if let AppError::Internal(_) = &error {
+        return error.into_response();
+    }
+    let status = error.status();
+    let message = match &error {
+        AppError::Validation(fields) => fields
+            .0
+            .iter()
+            .map(|(field, problems)| format!("{field}: {}", problems.join("; ")))
+            .collect::<Vec<_>>()
+            .join(". "),
+        other => other.to_string(),
+    };
+    let title = status.canonical_reason().unwrap_or("Error");
+    let mut response = render(
+        settings,
+        chrome,
+        status,
+        &MessagePage {
+            chrome,
+            title,
+            message: &message,
+        },
+    );
+    if let AppError::RateLimited { retry_after_secs } = error {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry_after_secs.max(1).into());
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        assert_eq!(safe_next(Some("/profile?x=1")), "/profile?x=1");
+        for hostile in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,241 @@
+//! The profile page: one's own sessions, API tokens and password.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::Response,
+};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Chrome, error_page, redirect_with_flash, render};
+use crate::{
+    app::App,
+    auth::{api_tokens, sessions},
+    http::{
+        cookies,
+        error::AppError,
+        extract::{CsrfForm, CurrentUser},
+        pages::auth::EmptyForm,
+    },
+    services::{ServiceError, signin::ClientInfo, users},
+};
+
+struct SessionRow {
+    id: Uuid,
+    created: String,
+    last_seen: String,
+    client: String,
+    current: bool,
+}
+
+struct TokenRow {
+    id: Uuid,
+    name: String,
+    created: String,
+    last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage<'a> {
+    chrome: &'a Chrome,
+    email: &'a str,
+    csrf: &'a str,
+    sessions: Vec<SessionRow>,
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+    has_password: bool,
+}
+
+fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+async fn profile_page(
+    app: &App,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    new_token: Option<String>,
+) -> Result<Response, ServiceError> {
+    let session_rows = sessions::list(app.db.conn(), user.id).await?;
+    let token_rows = api_tokens::list(app.db.conn(), user.id).await?;
+    let account = users::find_by_id(app.db.conn(), user.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let chrome = Chrome::new(Some(user), headers);
+    let page = ProfilePage {
+        chrome: &chrome,
+        email: &user.email,
+        csrf: user.csrf_token(),
+        sessions: session_rows
+            .into_iter()
+            .map(|s| SessionRow {
+                id: s.id,
+                created: when(s.created_at),
+                last_seen: when(s.last_seen_at),
+                client: [s.ip.unwrap_or_default(), s.user_agent.unwrap_or_default()]
+                    .join(" ")
+                    .trim()
+                    .to_string(),
+                current: user.session_id() == Some(s.id),
+            })
+            .collect(),
+        tokens: token_rows
+            .into_iter()
+            .map(|t| TokenRow {
+                id: t.id,
+                name: t.name,
+                created: when(t.created_at),
+                last_used: t
+                    .last_used_at
+                    .map(when)
+                    .unwrap_or_else(|| "never".to_string()),
+            })
+            .collect(),
+        new_token,
+        has_password: account.password_hash.is_some(),
+    };
+    Ok(render(&app.settings, &chrome, StatusCode::OK, &page))
+}
+
+fn page_or_error(
+    app: &App,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    result: Result<Response, ServiceError>,
+) -> Response {
+    result.unwrap_or_else(|error| {
+        error_page(
+            &app.settings,
+            &Chrome::new(Some(user), headers),
+            error.into(),
+        )
+    })
+}
+
+/// `GET /profile`
+pub async fn get_profile(
+    State(app): State<App>,
+    user: CurrentUser,
+    headers: HeaderMap,
+) -> Response {
+    let result = profile_page(&app, &user, &headers, None).await;
+    page_or_error(&app, &user, &headers, result)
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    name: String,
+}
+
+/// `POST /profile/tokens`: creates a token and shows it once.
+pub async fn post_profile_token(
+    State(app): State<App>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    CsrfForm { user, form }: CsrfForm<TokenForm>,
+) -> Response {
+    let result =
+        match api_tokens::create(&app.db, &client.actor_for(&user), user.id, &form.name).await {
+            Ok((token, _)) => profile_page(&app, &user, &headers, Some(token)).await,
+            Err(error) => Err(error),
+        };
+    page_or_error(&app, &user, &headers, result)
+}
+
+/// `POST /profile/tokens/{id}/revoke`
+pub async fn post_profile_token_revoke(
+    State(app): State<App>,
+    Path(id): Path<Uuid>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    CsrfForm { user, .. }: CsrfForm<EmptyForm>,
+) -> Response {
+    match api_tokens::revoke(&app.db, &client.actor_for(&user), user.id, id).await {
+        Ok(()) => redirect_with_flash(&app.settings, "/profile", "The token is revoked."),
+        Err(error) => error_page(
+            &app.settings,
+            &Chrome::new(Some(&user), &headers),
+            error.into(),
+        ),
+    }
+}
+
+/// `POST /profile/sessions/{id}/revoke`
+pub async fn post_profile_session_revoke(
+    State(app): State<App>,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    CsrfForm { user, .. }: CsrfForm<EmptyForm>,
+) -> Response {
+    match sessions::end_own(app.db.conn(), user.id, id).await {
+        Ok(true) if user.session_id() == Some(id) => signed_out(&app, "You are signed out."),
+        Ok(true) => redirect_with_flash(&app.settings, "/profile", "That session is signed out."),
+        Ok(false) => error_page(
+            &app.settings,
+            &Chrome::new(Some(&user), &headers),
+            AppError::NotFound,
+        ),
+        Err(error) => error_page(
+            &app.settings,
+            &Chrome::new(Some(&user), &headers),
+            error.into(),
+        ),
+    }
+}
+
+/// `POST /profile/sessions/revoke-all`: "sign out everywhere", this browser included.
+pub async fn post_profile_sessions_revoke_all(
+    State(app): State<App>,
+    headers: HeaderMap,
+    CsrfForm { user, .. }: CsrfForm<EmptyForm>,
+) -> Response {
+    match sessions::end_all(app.db.conn(), user.id).await {
+        Ok(_) => signed_out(&app, "You are signed out everywhere."),
+        Err(error) => error_page(
+            &app.settings,
+            &Chrome::new(Some(&user), &headers),
+            error.into(),
+        ),
+    }
+}
+
+fn signed_out(app: &App, message: &str) -> Response {
+    let mut response = redirect_with_flash(&app.settings, "/auth/signin", message);
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, cookies::clear_session(&app.settings));
+    response
+}
+
+#[derive(Deserialize)]
+pub struct PasswordChangeForm {
+    current_password: Option<String>,
+    new_password: String,
+}
+
+/// `POST /profile/password`
+pub async fn post_profile_password(
+    State(app): State<App>,
+    headers: HeaderMap,
+    CsrfForm { user, form }: CsrfForm<PasswordChangeForm>,
+) -> Response {
+    let outcome = users::change_password(
+        &app.db,
+        user.id,
+        form.current_password.as_deref(),
+        &form.new_password,
+    )
+    .await;
+    match outcome {
+        Ok(()) => redirect_with_flash(&app.settings, "/profile", "Your password is saved."),
+        Err(error) => error_page(
+            &app.settings,
+            &Chrome::new(Some(&user), &headers),
+            error.into(),
+        ),
+    }
+}

@@ -1,0 +1,187 @@
+//! People administration: listing, inviting, changing role and activation. Every change is
+//! audited, and changes that alter what someone may do end their sessions at once.
+
+use std::sync::Arc;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    ServiceError,
+    audit::{self, AuditEntry},
+    signin::{self, ClientInfo},
+    users::{self, NewUser},
+};
+use crate::{
+    auth::sessions,
+    config::Settings,
+    db::{Db, entities::user, time},
+    domain::{
+        FieldErrors,
+        ids::UserId,
+        user::{PersonName, Role},
+    },
+    email::Mailer,
+};
+
+/// People for pickers (active only) or for administration (everyone).
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    include_inactive: bool,
+) -> Result<Vec<user::Model>, ServiceError> {
+    let mut query = user::Entity::find().order_by_asc(user::Column::Name);
+    if !include_inactive {
+        query = query.filter(user::Column::Active.eq(true));
+    }
+    Ok(query.all(conn).await?)
+}
+
+/// Creates a person and emails them a sign-in link.
+pub async fn invite(
+    db: &Db,
+    mailer: Arc<dyn Mailer>,
+    settings: &Settings,
+    admin: UserId,
+    client: &ClientInfo,
+    new_user: NewUser,
+) -> Result<user::Model, ServiceError> {
+    let created = users::create_user(db, new_user).await?;
+    audit::record(
+        db.conn(),
+        &actor(admin, client),
+        AuditEntry {
+            action: "user.invite",
+            entity_type: "user",
+            entity_id: Some(created.id),
+            summary: Some(created.email.clone()),
+            after: Some(json!({"role": created.role, "name": created.name})),
+            ..AuditEntry::default()
+        },
+    )
+    .await?;
+    signin::send_link(db, mailer, settings, &created, client, true).await?;
+    Ok(created)
+}
+
+/// What an admin may change about a person; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct PersonChanges {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// Applies `changes` to `target`. The last active admin can be neither demoted nor
+/// deactivated; a role change or deactivation ends the person's sessions in the same
+/// transaction.
+pub async fn update(
+    db: &Db,
+    admin: UserId,
+    client: &ClientInfo,
+    target: Uuid,
+    changes: PersonChanges,
+) -> Result<user::Model, ServiceError> {
+    let mut errors = FieldErrors::default();
+    let name = changes
+        .name
+        .as_deref()
+        .and_then(|raw| errors.check("name", PersonName::parse(raw)));
+    let role = changes
+        .role
+        .as_deref()
+        .and_then(|raw| errors.check("role", raw.parse::<Role>()));
+    errors.into_result()?;
+
+    let txn = db.begin_write().await?;
+    let current = user::Entity::find_by_id(target)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let was_admin = current.role == Role::Admin.as_str();
+    let new_role = role
+        .map(Role::as_str)
+        .unwrap_or(current.role.as_str())
+        .to_string();
+    let new_active = changes.active.unwrap_or(current.active);
+    let loses_admin =
+        was_admin && current.active && (new_role != Role::Admin.as_str() || !new_active);
+    if loses_admin && active_admins(&txn).await? <= 1 {
+        return Err(ServiceError::Conflict(
+            "the last active admin cannot be demoted or deactivated".to_string(),
+        ));
+    }
+    let role_changed = new_role != current.role;
+    let activation_changed = new_active != current.active;
+
+    let mut model: user::ActiveModel = current.clone().into();
+    if let Some(name) = &name {
+        model.name = Set(name.as_str().to_string());
+    }
+    model.role = Set(new_role.clone());
+    model.active = Set(new_active);
+    model.updated_at = Set(time::now());
+    let updated = model.update(&txn).await?;
+
+    let who = actor(admin, client);
+    if role_changed {
+        audit::record(
+            &txn,
+            &who,
+            AuditEntry {
+                action: "user.role_change",
+                entity_type: "user",
+                entity_id: Some(target),
+                summary: Some(updated.email.clone()),
+                before: Some(json!({"role": current.role})),
+                after: Some(json!({"role": new_role})),
+                ..AuditEntry::default()
+            },
+        )
+        .await?;
+    }
+    if activation_changed {
+        audit::record(
+            &txn,
+            &who,
+            AuditEntry {
+                action: if new_active {
+                    "user.reactivate"
+                } else {
+                    "user.deactivate"
+                },
+                entity_type: "user",
+                entity_id: Some(target),
+                summary: Some(updated.email.clone()),
+                before: Some(json!({"active": current.active})),
+                after: Some(json!({"active": new_active})),
+                ..AuditEntry::default()
+            },
+        )
+        .await?;
+    }
+    if role_changed || (activation_changed && !new_active) {
+        sessions::end_all(&txn, UserId(target)).await?;
+    }
+    txn.commit().await?;
+    Ok(updated)
+}
+
+async fn active_admins(conn: &impl ConnectionTrait) -> Result<u64, ServiceError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin.as_str()))
+        .filter(user::Column::Active.eq(true))
+        .count(conn)
+        .await?)
+}
+
+fn actor(admin: UserId, client: &ClientInfo) -> audit::Actor {
+    audit::Actor {
+        user_id: Some(admin),
+        ip: client.ip.clone(),
+        request_id: client.request_id.clone(),
+    }
+}
