@@ -2,7 +2,7 @@
 //! development outbox ([`OutboxMailer`]) that writes each message to a file and logs it, so a
 //! developer can click a sign-in link without running a mail server.
 //!
-//! Both build the message with the same [`build_message`], so an address the relay would refuse
+//! Both build the message with the same `build_message`, so an address the relay would refuse
 //! is also refused in development.
 
 use std::{path::PathBuf, sync::Arc, time::Duration};

@@ -10,6 +10,7 @@ mod check_config;
 mod migrate;
 mod seed_demo;
 mod serve;
+mod token;
 mod user;
 
 /// Exit code for an invalid configuration (sysexits' EX_CONFIG).
@@ -40,6 +41,9 @@ pub enum Command {
     /// Manage people from the command line.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Manage API tokens from the command line.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Check the configuration and print every problem; exits 0 only when it is valid.
     CheckConfig,
 }
@@ -71,6 +75,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Migrate => migrate::run(settings).await,
             Command::SeedDemo => seed_demo::run(settings).await,
             Command::User(user_command) => user::run(settings, user_command).await,
+            Command::Token(token_command) => token::run(settings, token_command).await,
             Command::CheckConfig => unreachable!("handled above"),
         }
     });

@@ -180,8 +180,9 @@ fn check_cookie_api_write(parts: &Parts, app: &App, user: &CurrentUser) -> Resul
     if origin != Some(expected.as_str()) {
         return Err(AppError::Forbidden);
     }
-    let has_body = parts.method != Method::DELETE
-        || parts.headers.contains_key(header::CONTENT_TYPE)
+    // A bodyless write (a revoke, a sign-out-everywhere) has nothing to be JSON.
+    let has_body = parts.headers.contains_key(header::CONTENT_TYPE)
+        || parts.headers.contains_key(header::TRANSFER_ENCODING)
         || parts
             .headers
             .get(header::CONTENT_LENGTH)

@@ -3,6 +3,10 @@
 
 mod support;
 
+mod auth_email;
+mod auth_limits;
+mod auth_sessions;
+mod auth_tokens;
 mod cli;
 mod demo_data;
 mod http_basics;
@@ -10,5 +14,6 @@ mod jobs;
 mod mailer;
 mod migrations;
 mod readiness;
+mod route_matrix;
 mod shutdown;
 mod sqlite_writes;

@@ -48,7 +48,7 @@ pub struct TestApp {
     pub app: App,
     pub database: Arc<TestDatabase>,
     /// Keeps the data folder (outbox, backups) alive for the test's duration.
-    _data_dir: Arc<tempfile::TempDir>,
+    data_dir: Arc<tempfile::TempDir>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -109,7 +109,7 @@ impl TestApp {
             client,
             app,
             database,
-            _data_dir: data_dir,
+            data_dir,
             shutdown: Some(shutdown),
             server: Some(server),
         }
@@ -117,6 +117,11 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
+    }
+
+    /// The application's data folder (the development outbox lives in `outbox/`).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
     }
 
     pub fn db(&self) -> &Db {

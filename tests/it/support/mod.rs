@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod database;
+pub mod personas;
 pub mod process;
 pub mod proxy;
 pub mod smtp;
