@@ -3,9 +3,11 @@
 use std::collections::BTreeMap;
 
 pub mod ids;
+pub mod patch;
 pub mod rank;
 pub mod user;
 pub mod work_item;
+pub mod work_item_rules;
 
 /// A value that failed its rule, with a sentence a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -13,7 +13,7 @@ use tower_http::{
 
 use super::{
     MAX_BODY_BYTES,
-    api::{health, me, users},
+    api::{health, me, openapi, users, work_items},
     error::AppError,
     middleware::{self as mw, security_headers},
     pages::{admin_users, auth, home, profile, static_files},
@@ -78,6 +78,34 @@ fn routes() -> Routes {
         .get("/api/users", SignedIn, users::list_users)
         .post("/api/admin/users", Admin, users::create_user)
         .patch("/api/admin/users/{id}", Admin, users::patch_user)
+        // API: documentation (signed in, like the rest of the API)
+        .get("/api/openapi.json", SignedIn, openapi::get_openapi)
+        // API: work items
+        .post("/api/work-items", SignedIn, work_items::create_work_item)
+        .get("/api/work-items/{id}", SignedIn, work_items::get_work_item)
+        .patch(
+            "/api/work-items/{id}",
+            SignedIn,
+            work_items::patch_work_item,
+        )
+        .delete("/api/work-items/{id}", Admin, work_items::delete_work_item)
+        .get(
+            "/api/work-items/{id}/history",
+            SignedIn,
+            work_items::get_work_item_history,
+        )
+        .get(
+            "/api/work-items/{id}/qc",
+            SignedIn,
+            work_items::get_work_item_qc,
+        )
+        .patch(
+            "/api/work-items/{id}/qc",
+            SignedIn,
+            work_items::patch_work_item_qc,
+        )
+    // API: subtasks, comments, messages, notifications, inbox (area B)
+    // API: calendar, stats, audit, templates (area C)
 }
 
 /// The declared routes, for the route-matrix test and documentation.

@@ -4,9 +4,11 @@ use crate::domain::FieldErrors;
 
 pub mod audit;
 pub mod demo;
+pub mod notifications;
 pub mod people;
 pub mod signin;
 pub mod users;
+pub mod work_items;
 
 /// What a use case can refuse or fail with; the HTTP layer maps each to a status code.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,161 @@
+//! `/api/work-items`: create, read, change, delete; history; the QC panel.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::IntoResponse,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    app::App,
+    domain::ids::WorkItemId,
+    http::{
+        error::AppError,
+        extract::{ApiJson, CurrentUser, RequireAdmin},
+    },
+    services::{
+        signin::ClientInfo,
+        work_items::{
+            self, WorkItemView,
+            input::{NewWorkItem, WorkItemChanges},
+            qc::{QcChanges, QcView},
+        },
+    },
+};
+
+/// `If-Match: 3` or `If-Match: "3"` → `Some(3)`; anything unparseable is a 400.
+fn if_match(headers: &HeaderMap) -> Result<Option<i32>, AppError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse::<i32>().ok())
+        .map(Some)
+        .ok_or_else(|| AppError::BadRequest("If-Match must be the item's version number".into()))
+}
+
+/// The item with an `ETag` of its version.
+fn with_etag(status: StatusCode, item: WorkItemView) -> impl IntoResponse {
+    let etag = format!("\"{}\"", item.version);
+    (status, [(header::ETAG, etag)], Json(json!({"data": item})))
+}
+
+/// Create a work item (blank, or from `templateId`).
+#[utoipa::path(post, path = "/api/work-items", tag = "work items", request_body = NewWorkItem,
+    responses((status = 201, description = "Created", body = WorkItemView), (status = 422, description = "Invalid fields"), (status = 409, description = "Refused by a rule")))]
+pub async fn create_work_item(
+    State(app): State<App>,
+    user: CurrentUser,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<NewWorkItem>,
+) -> Result<impl IntoResponse, AppError> {
+    let item = work_items::create(&app.db, &client.actor_for(&user), body).await?;
+    Ok(with_etag(StatusCode::CREATED, item))
+}
+
+/// One work item.
+#[utoipa::path(get, path = "/api/work-items/{id}", tag = "work items", params(("id" = Uuid, Path)),
+    responses((status = 200, body = WorkItemView), (status = 404, description = "Unknown")))]
+pub async fn get_work_item(
+    State(app): State<App>,
+    _user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<impl IntoResponse, AppError> {
+    Ok(with_etag(
+        StatusCode::OK,
+        work_items::get(&app.db, WorkItemId(id)).await?,
+    ))
+}
+
+/// Change a work item; send `If-Match` (or `version`) to refuse stale writes with 409.
+#[utoipa::path(patch, path = "/api/work-items/{id}", tag = "work items", params(("id" = Uuid, Path)), request_body = WorkItemChanges,
+    responses((status = 200, body = WorkItemView), (status = 409, description = "Stale version or rule"), (status = 422, description = "Invalid fields")))]
+pub async fn patch_work_item(
+    State(app): State<App>,
+    user: CurrentUser,
+    client: ClientInfo,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<WorkItemChanges>,
+) -> Result<impl IntoResponse, AppError> {
+    let version = if_match(&headers)?;
+    let item = work_items::update(
+        &app.db,
+        &client.actor_for(&user),
+        WorkItemId(id),
+        version,
+        body,
+    )
+    .await?;
+    Ok(with_etag(StatusCode::OK, item))
+}
+
+/// Delete a work item (admins).
+#[utoipa::path(delete, path = "/api/work-items/{id}", tag = "work items", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted"), (status = 403, description = "Admins only")))]
+pub async fn delete_work_item(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+) -> Result<impl IntoResponse, AppError> {
+    work_items::delete(&app.db, &client.actor_for(&admin), WorkItemId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An item's audit history, oldest first.
+#[utoipa::path(get, path = "/api/work-items/{id}/history", tag = "work items", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Audit entries")))]
+pub async fn get_work_item_history(
+    State(app): State<App>,
+    _user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<impl IntoResponse, AppError> {
+    let entries = work_items::history(&app.db, WorkItemId(id)).await?;
+    let data: Vec<_> = entries
+        .into_iter()
+        .map(super::audit_view::AuditView::from)
+        .collect();
+    Ok(Json(json!({"data": data, "nextCursor": null})))
+}
+
+/// The QC panel of an item.
+#[utoipa::path(get, path = "/api/work-items/{id}/qc", tag = "qc", params(("id" = Uuid, Path)), responses((status = 200, body = QcView)))]
+pub async fn get_work_item_qc(
+    State(app): State<App>,
+    _user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<impl IntoResponse, AppError> {
+    let item = work_items::get(&app.db, WorkItemId(id)).await?;
+    Ok(Json(json!({"data": QcView::from(&item)})))
+}
+
+/// Change proofing settings or decide (`APPROVED`, or `CHANGES_REQUESTED` with a note).
+#[utoipa::path(patch, path = "/api/work-items/{id}/qc", tag = "qc", params(("id" = Uuid, Path)), request_body = QcChanges,
+    responses((status = 200, body = QcView), (status = 403, description = "An owner approving their own item"), (status = 409, description = "Stale or not in proofing")))]
+pub async fn patch_work_item_qc(
+    State(app): State<App>,
+    user: CurrentUser,
+    client: ClientInfo,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<QcChanges>,
+) -> Result<impl IntoResponse, AppError> {
+    let version = if_match(&headers)?;
+    let item = work_items::qc::decide(
+        &app.db,
+        &client.actor_for(&user),
+        user.role,
+        WorkItemId(id),
+        version,
+        body,
+    )
+    .await?;
+    Ok(Json(json!({"data": QcView::from(&item)})))
+}

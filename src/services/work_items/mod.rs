@@ -1,0 +1,82 @@
+//! Work items (PRODUCT §3): the rules live here, in one place, for the API and the pages.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::{
+    db::{
+        Db,
+        entities::{audit_log, work_item},
+    },
+    domain::ids::WorkItemId,
+    services::{
+        ServiceError,
+        audit::{self, Actor, AuditEntry},
+    },
+};
+
+mod create;
+pub mod input;
+pub mod qc;
+mod support;
+mod update;
+pub mod view;
+
+pub use create::create;
+pub use update::update;
+pub use view::WorkItemView;
+
+/// One item with its tags and checklist.
+pub async fn get(db: &Db, id: WorkItemId) -> Result<WorkItemView, ServiceError> {
+    view::select_views(db.backend())
+        .filter(work_item::Column::Id.eq(id.0))
+        .into_model::<view::WorkItemRow>()
+        .one(db.conn())
+        .await?
+        .map(Into::into)
+        .ok_or(ServiceError::NotFound)
+}
+
+/// The stored row (for services that check ownership and the like).
+pub async fn find(
+    conn: &impl sea_orm::ConnectionTrait,
+    id: WorkItemId,
+) -> Result<work_item::Model, ServiceError> {
+    work_item::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
+/// Deletes an item and (by cascade) its subtasks, comments, messages and checklist. The audit
+/// entry keeps the title, since the item itself is gone.
+pub async fn delete(db: &Db, actor: &Actor, id: WorkItemId) -> Result<(), ServiceError> {
+    let txn = db.begin_write().await?;
+    let item = find(&txn, id).await?;
+    audit::record(&txn, actor, AuditEntry {
+        action: "work_item.delete",
+        entity_type: "work_item",
+        entity_id: Some(item.id),
+        work_item_id: Some(item.id),
+        summary: Some(item.title.clone()),
+        before: Some(serde_json::json!({"title": item.title, "status": item.status, "ownerId": item.owner_id})),
+        after: None,
+    })
+    .await?;
+    work_item::Entity::delete_by_id(item.id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// An item's own history, oldest first (it outlives the item).
+pub async fn history(db: &Db, id: WorkItemId) -> Result<Vec<audit_log::Model>, ServiceError> {
+    let entries = audit_log::Entity::find()
+        .filter(audit_log::Column::WorkItemId.eq(id.0))
+        .order_by_asc(audit_log::Column::CreatedAt)
+        .order_by_asc(audit_log::Column::Id)
+        .all(db.conn())
+        .await?;
+    if entries.is_empty() {
+        find(db.conn(), id).await?;
+    }
+    Ok(entries)
+}

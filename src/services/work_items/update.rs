@@ -1,0 +1,453 @@
+//! Changing a work item: optimistic concurrency, the status and QC rules, waiting state,
+//! board moves, and an audit entry (before and after) per changed group, all in one
+//! transaction with the change.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::json;
+
+use super::{
+    input::{WorkItemChanges, enum_field, time_field, uuid_field},
+    support::{
+        audit_groups, check_people, rank_after, rank_at_end, replace_checklist, replace_tags,
+    },
+    view::WorkItemView,
+};
+use crate::{
+    db::{
+        Db,
+        entities::{qc_checklist_item, work_item},
+        time,
+    },
+    domain::{
+        FieldErrors,
+        ids::WorkItemId,
+        rank,
+        work_item::{DeliverableType, ItemType, Priority, ProofStatus, Status},
+        work_item_rules::{self as rules, ChecklistItem},
+    },
+    services::{
+        ServiceError,
+        audit::{self, Actor, AuditEntry},
+        notifications::{self, NotificationKind},
+    },
+};
+
+/// Applies `changes` to an item. `expected_version` (from `If-Match`) or `changes.version`,
+/// when given, must match the stored version.
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: WorkItemId,
+    expected_version: Option<i32>,
+    changes: WorkItemChanges,
+) -> Result<WorkItemView, ServiceError> {
+    let txn = db.begin_write().await?;
+    let current = work_item::Entity::find_by_id(id.0)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if let Some(expected) = expected_version.or(changes.version)
+        && expected != current.version
+    {
+        return Err(ServiceError::Conflict(format!(
+            "this item changed since you loaded it (your version {expected}, now {}); reload and try again",
+            current.version
+        )));
+    }
+
+    let mut errors = FieldErrors::default();
+    let mut next = current.clone();
+    if let Some(raw) = &changes.title
+        && let Some(title) = errors.check("title", rules::parse_title(raw))
+    {
+        next.title = title;
+    }
+    if let Some(raw) = &changes.description
+        && let Some(text) = errors.check(
+            "description",
+            rules::parse_bounded(raw, "description", rules::MAX_DESCRIPTION_CHARS),
+        )
+    {
+        next.description = text;
+    }
+    if let Some(raw) = &changes.item_type
+        && let Some(value) = enum_field::<ItemType>(&mut errors, "type", raw)
+    {
+        next.item_type = value.as_str().to_string();
+    }
+    if let Some(raw) = &changes.priority
+        && let Some(value) = enum_field::<Priority>(&mut errors, "priority", raw)
+    {
+        next.priority = value.as_str().to_string();
+    }
+    let new_status = match &changes.status {
+        Some(raw) => enum_field::<Status>(&mut errors, "status", raw),
+        None => current.status.parse().ok(),
+    };
+    if let Some(patch) = &changes.deliverable_type {
+        next.deliverable_type = match patch {
+            None => None,
+            Some(raw) => enum_field::<DeliverableType>(&mut errors, "deliverableType", raw)
+                .map(|d| d.as_str().to_string()),
+        };
+    }
+    if let Some(patch) = &changes.owner_id {
+        next.owner_id = patch
+            .as_deref()
+            .and_then(|raw| uuid_field(&mut errors, "ownerId", raw));
+    }
+    if let Some(patch) = &changes.start_at {
+        next.start_at = patch
+            .as_deref()
+            .and_then(|raw| time_field(&mut errors, "startAt", raw));
+    }
+    if let Some(patch) = &changes.due_at {
+        next.due_at = patch
+            .as_deref()
+            .and_then(|raw| time_field(&mut errors, "dueAt", raw));
+    }
+    let tags = changes
+        .tags
+        .as_ref()
+        .and_then(|raw| errors.check("tags", rules::parse_tags(raw)));
+    if let Some(patch) = &changes.client {
+        next.client = errors
+            .check(
+                "client",
+                rules::parse_optional_text(patch.as_deref(), "client", rules::MAX_CLIENT_CHARS),
+            )
+            .flatten();
+    }
+    if let Some(patch) = &changes.ghl_contact_id {
+        next.ghl_contact_id = patch.clone().filter(|v| !v.trim().is_empty());
+    }
+    if let Some(patch) = &changes.ghl_opportunity_id {
+        next.ghl_opportunity_id = patch.clone().filter(|v| !v.trim().is_empty());
+    }
+    apply_waiting(&changes, &current, &mut next, &mut errors);
+    apply_proofing(&changes, &current, &mut next, &mut errors);
+    let checklist = changes
+        .qc_checklist
+        .as_ref()
+        .and_then(|raw| errors.check("qcChecklist", rules::parse_checklist(raw)));
+    if let Some(raw) = &changes.rank
+        && errors.check("rank", rank::validate(raw)).is_some()
+    {
+        next.rank = raw.clone();
+    }
+    if let Ok(item_type) = next.item_type.parse::<ItemType>() {
+        for (field, problem) in rules::check_dates(item_type, next.start_at, next.due_at) {
+            errors.add(field, problem);
+        }
+    }
+    let mut people = vec![(
+        "waitingOnUserId",
+        next.waiting_on_user_id
+            .filter(|_| next.waiting_on_user_id != current.waiting_on_user_id),
+    )];
+    people.push((
+        "ownerId",
+        next.owner_id.filter(|_| next.owner_id != current.owner_id),
+    ));
+    people.push((
+        "prooferId",
+        next.proofer_id
+            .filter(|_| next.proofer_id != current.proofer_id),
+    ));
+    check_people(&txn, &mut errors, &people).await?;
+    let place_after = changes.place_after_id.as_ref().map(|patch| {
+        patch
+            .as_deref()
+            .and_then(|raw| uuid_field(&mut errors, "placeAfterId", raw))
+    });
+    errors.into_result()?;
+
+    // Status rules come after field checks: a 409 only for otherwise valid requests.
+    let from: Status = current
+        .status
+        .parse()
+        .map_err(|_| ServiceError::Internal(anyhow::anyhow!("stored status is invalid")))?;
+    let to = new_status.unwrap_or(from);
+    rules::check_status_move(from, to).map_err(ServiceError::Conflict)?;
+    let proof_status = next
+        .proof_status
+        .as_deref()
+        .and_then(|p| p.parse::<ProofStatus>().ok());
+    if to != from || to == Status::Done {
+        rules::check_qc_gate(to, next.needs_proofing, proof_status)
+            .map_err(ServiceError::Conflict)?;
+    }
+    let now = time::now();
+    next.status = to.as_str().to_string();
+    if to == Status::Done && from != Status::Done {
+        next.completed_at = Some(now);
+    } else if to != Status::Done {
+        next.completed_at = None;
+    }
+    if let Some(after) = place_after {
+        match rank_after(&txn, to.as_str(), after, current.id).await? {
+            Ok(rank) => next.rank = rank,
+            Err(problem) => return Err(ServiceError::invalid("placeAfterId", problem)),
+        }
+    } else if to != from && changes.rank.is_none() {
+        next.rank = rank_at_end(&txn, to.as_str()).await?;
+    }
+
+    let old_checklist = if checklist.is_some() {
+        load_checklist(&txn, current.id).await?
+    } else {
+        Vec::new()
+    };
+    let saved = save(&txn, &current, &next, now).await?;
+    if let Some(tags) = &tags {
+        replace_tags(&txn, current.id, tags).await?;
+    }
+    if let Some(checklist) = &checklist {
+        replace_checklist(&txn, current.id, checklist).await?;
+    }
+    audit_changes(
+        &txn,
+        actor,
+        &current,
+        &saved,
+        checklist.as_ref().map(|new| (old_checklist, new.clone())),
+    )
+    .await?;
+    notify_changes(&txn, actor, &current, &saved).await?;
+    txn.commit().await?;
+    super::get(db, id).await
+}
+
+/// Waiting fields move together: `waitingOnUserId` + `waitingReason` start a wait (the
+/// server sets `waitingSince`); `waitingOnUserId: null` ends it and clears all three.
+fn apply_waiting(
+    changes: &WorkItemChanges,
+    current: &work_item::Model,
+    next: &mut work_item::Model,
+    errors: &mut FieldErrors,
+) {
+    let reason = changes.waiting_reason.as_deref().map(|raw| {
+        errors
+            .check(
+                "waitingReason",
+                rules::parse_optional_text(Some(raw), "waitingReason", rules::MAX_REASON_CHARS),
+            )
+            .flatten()
+    });
+    match &changes.waiting_on_user_id {
+        Some(None) => {
+            next.waiting_on_user_id = None;
+            next.waiting_reason = None;
+            next.waiting_since = None;
+        }
+        Some(Some(raw)) => {
+            let who = uuid_field(errors, "waitingOnUserId", raw);
+            let reason = reason.flatten().or_else(|| {
+                current
+                    .waiting_reason
+                    .clone()
+                    .filter(|_| current.waiting_on_user_id.is_some())
+            });
+            if reason.is_none() {
+                errors.add(
+                    "waitingReason",
+                    "waitingOnUserId and waitingReason are set together",
+                );
+            }
+            if who != current.waiting_on_user_id {
+                next.waiting_since = Some(time::now());
+            }
+            next.waiting_on_user_id = who;
+            next.waiting_reason = reason;
+        }
+        None => {
+            if let Some(reason) = reason {
+                if current.waiting_on_user_id.is_none() {
+                    errors.add("waitingReason", "set waitingOnUserId with waitingReason");
+                } else if reason.is_none() {
+                    errors.add("waitingReason", "clear waiting with waitingOnUserId: null");
+                } else {
+                    next.waiting_reason = reason;
+                }
+            }
+        }
+    }
+}
+
+/// Turning proofing on starts it `PENDING`; turning it off clears the decision.
+fn apply_proofing(
+    changes: &WorkItemChanges,
+    current: &work_item::Model,
+    next: &mut work_item::Model,
+    errors: &mut FieldErrors,
+) {
+    if let Some(needs) = changes.needs_proofing {
+        next.needs_proofing = needs;
+        if needs && !current.needs_proofing {
+            next.proof_status = Some(ProofStatus::Pending.as_str().to_string());
+            next.proofed_at = None;
+            next.proofed_by_id = None;
+        } else if !needs {
+            next.proof_status = None;
+        }
+    }
+    if let Some(patch) = &changes.proofer_id {
+        next.proofer_id = patch
+            .as_deref()
+            .and_then(|raw| uuid_field(errors, "prooferId", raw));
+    }
+    if let Some(patch) = &changes.tbp_graphics_location {
+        next.tbp_graphics_location = errors
+            .check(
+                "tbpGraphicsLocation",
+                rules::parse_optional_text(
+                    patch.as_deref(),
+                    "tbpGraphicsLocation",
+                    rules::MAX_GRAPHICS_LOCATION_CHARS,
+                ),
+            )
+            .flatten();
+    }
+    if let Some(patch) = &changes.qc_notes {
+        next.qc_notes = errors
+            .check(
+                "qcNotes",
+                rules::parse_optional_text(
+                    patch.as_deref(),
+                    "qcNotes",
+                    rules::MAX_DESCRIPTION_CHARS,
+                ),
+            )
+            .flatten();
+    }
+}
+
+/// Writes the row with the next version.
+pub(super) async fn save(
+    txn: &sea_orm::DatabaseTransaction,
+    current: &work_item::Model,
+    next: &work_item::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<work_item::Model, ServiceError> {
+    let mut model: work_item::ActiveModel = current.clone().into();
+    let fields = next.clone();
+    model.title = Set(fields.title);
+    model.description = Set(fields.description);
+    model.item_type = Set(fields.item_type);
+    model.status = Set(fields.status);
+    model.priority = Set(fields.priority);
+    model.owner_id = Set(fields.owner_id);
+    model.start_at = Set(fields.start_at);
+    model.due_at = Set(fields.due_at);
+    model.completed_at = Set(fields.completed_at);
+    model.deliverable_type = Set(fields.deliverable_type);
+    model.client = Set(fields.client);
+    model.ghl_contact_id = Set(fields.ghl_contact_id);
+    model.ghl_opportunity_id = Set(fields.ghl_opportunity_id);
+    model.waiting_on_user_id = Set(fields.waiting_on_user_id);
+    model.waiting_reason = Set(fields.waiting_reason);
+    model.waiting_since = Set(fields.waiting_since);
+    model.needs_proofing = Set(fields.needs_proofing);
+    model.proof_status = Set(fields.proof_status);
+    model.proofer_id = Set(fields.proofer_id);
+    model.proofed_at = Set(fields.proofed_at);
+    model.proofed_by_id = Set(fields.proofed_by_id);
+    model.tbp_graphics_location = Set(fields.tbp_graphics_location);
+    model.qc_notes = Set(fields.qc_notes);
+    model.rank = Set(fields.rank);
+    model.version = Set(current.version + 1);
+    model.updated_at = Set(now);
+    Ok(model.update(txn).await?)
+}
+
+async fn load_checklist(
+    txn: &sea_orm::DatabaseTransaction,
+    item: uuid::Uuid,
+) -> Result<Vec<ChecklistItem>, ServiceError> {
+    Ok(qc_checklist_item::Entity::find()
+        .filter(qc_checklist_item::Column::WorkItemId.eq(item))
+        .order_by_asc(qc_checklist_item::Column::Position)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|row| ChecklistItem {
+            label: row.label,
+            checked: row.checked,
+        })
+        .collect())
+}
+
+/// One audit entry per group that changed, with its before and after values.
+pub(super) async fn audit_changes(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    before: &work_item::Model,
+    after: &work_item::Model,
+    checklist: Option<(Vec<ChecklistItem>, Vec<ChecklistItem>)>,
+) -> Result<(), ServiceError> {
+    for ((action, mut old), (_, mut new)) in
+        audit_groups(before).into_iter().zip(audit_groups(after))
+    {
+        if action == "work_item.qc"
+            && let Some((old_list, new_list)) = &checklist
+            && old_list != new_list
+        {
+            old["qcChecklist"] = json!(old_list);
+            new["qcChecklist"] = json!(new_list);
+        }
+        if old == new {
+            continue;
+        }
+        audit::record(
+            txn,
+            actor,
+            AuditEntry {
+                action,
+                entity_type: "work_item",
+                entity_id: Some(after.id),
+                work_item_id: Some(after.id),
+                summary: Some(after.title.clone()),
+                before: Some(old),
+                after: Some(new),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A new owner hears they were assigned; a new person waited on hears it is waiting on them.
+pub(super) async fn notify_changes(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    before: &work_item::Model,
+    after: &work_item::Model,
+) -> Result<(), ServiceError> {
+    if let Some(owner) = after.owner_id.filter(|o| Some(*o) != before.owner_id) {
+        notifications::notify(
+            txn,
+            owner,
+            NotificationKind::Assigned,
+            Some(after.id),
+            actor.user_id,
+            format!("You own “{}”", after.title),
+        )
+        .await?;
+    }
+    if let Some(waiting) = after
+        .waiting_on_user_id
+        .filter(|w| Some(*w) != before.waiting_on_user_id)
+    {
+        let reason = after.waiting_reason.clone().unwrap_or_default();
+        notifications::notify(
+            txn,
+            waiting,
+            NotificationKind::Waiting,
+            Some(after.id),
+            actor.user_id,
+            format!("“{}” is waiting on you: {reason}", after.title),
+        )
+        .await?;
+    }
+    Ok(())
+}
