@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 pub mod ids;
+pub mod markdown;
 pub mod patch;
 pub mod rank;
 pub mod user;
@@ -52,4 +53,21 @@ impl FieldErrors {
     pub fn into_result(self) -> Result<(), FieldErrors> {
         if self.is_empty() { Ok(()) } else { Err(self) }
     }
+}
+
+/// The instant a local calendar day starts in `tz`. On a day whose midnight falls in a DST
+/// gap, the first valid instant after it.
+pub fn local_day_start(
+    day: chrono::NaiveDate,
+    tz: chrono_tz::Tz,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{TimeZone, Timelike};
+    let midnight = day.and_hms_opt(0, 0, 0)?;
+    (0..=180)
+        .step_by(15)
+        .find_map(|minutes| {
+            let candidate = midnight.with_minute(0)? + chrono::Duration::minutes(minutes);
+            tz.from_local_datetime(&candidate).earliest()
+        })
+        .map(|local| local.with_timezone(&chrono::Utc))
 }

@@ -81,7 +81,13 @@ fn routes() -> Routes {
         // API: documentation (signed in, like the rest of the API)
         .get("/api/openapi.json", SignedIn, openapi::get_openapi)
         // API: work items
+        .get("/api/work-items", SignedIn, work_items::list_work_items)
         .post("/api/work-items", SignedIn, work_items::create_work_item)
+        .get(
+            "/api/work-items.csv",
+            SignedIn,
+            work_items::export_work_items_csv,
+        )
         .get("/api/work-items/{id}", SignedIn, work_items::get_work_item)
         .patch(
             "/api/work-items/{id}",
@@ -104,8 +110,101 @@ fn routes() -> Routes {
             SignedIn,
             work_items::patch_work_item_qc,
         )
-    // API: subtasks, comments, messages, notifications, inbox (area B)
-    // API: calendar, stats, audit, templates (area C)
+        // API: subtasks, comments, messages, notifications, inbox (area B)
+        .get(
+            "/api/work-items/{id}/subtasks",
+            SignedIn,
+            super::api::subtasks::list_subtasks,
+        )
+        .post(
+            "/api/work-items/{id}/subtasks",
+            SignedIn,
+            super::api::subtasks::create_subtask,
+        )
+        .patch(
+            "/api/subtasks/{id}",
+            SignedIn,
+            super::api::subtasks::patch_subtask,
+        )
+        .delete(
+            "/api/subtasks/{id}",
+            SignedIn,
+            super::api::subtasks::delete_subtask,
+        )
+        .get(
+            "/api/work-items/{id}/comments",
+            SignedIn,
+            super::api::comments::list_comments,
+        )
+        .post(
+            "/api/work-items/{id}/comments",
+            SignedIn,
+            super::api::comments::create_comment,
+        )
+        .patch(
+            "/api/comments/{id}",
+            SignedIn,
+            super::api::comments::patch_comment,
+        )
+        .delete(
+            "/api/comments/{id}",
+            SignedIn,
+            super::api::comments::delete_comment,
+        )
+        .get(
+            "/api/work-items/{id}/messages",
+            SignedIn,
+            super::api::messages::list_messages,
+        )
+        .post(
+            "/api/work-items/{id}/messages",
+            SignedIn,
+            super::api::messages::create_message,
+        )
+        .get(
+            "/api/notifications",
+            SignedIn,
+            super::api::inbox::list_notifications,
+        )
+        .post(
+            "/api/notifications/read",
+            SignedIn,
+            super::api::inbox::mark_notifications_read,
+        )
+        .get("/api/inbox", SignedIn, super::api::inbox::get_inbox)
+        // API: calendar, stats, audit, templates (area C)
+        .get(
+            "/api/calendar",
+            SignedIn,
+            super::api::calendar::get_calendar,
+        )
+        .get("/api/stats", SignedIn, super::api::stats::get_stats)
+        .get("/api/audit", Admin, super::api::audit::list_audit)
+        .get(
+            "/api/templates",
+            SignedIn,
+            super::api::templates::list_templates,
+        )
+        .post(
+            "/api/templates",
+            Admin,
+            super::api::templates::create_template,
+        )
+        .get(
+            "/api/templates/{id}",
+            SignedIn,
+            super::api::templates::get_template,
+        )
+        .patch(
+            "/api/templates/{id}",
+            Admin,
+            super::api::templates::patch_template,
+        )
+        .delete(
+            "/api/templates/{id}",
+            Admin,
+            super::api::templates::delete_template,
+        )
 }
 
 /// The declared routes, for the route-matrix test and documentation.

@@ -3,10 +3,18 @@
 use crate::domain::FieldErrors;
 
 pub mod audit;
+pub mod audit_query;
+pub mod calendar;
+pub mod comments;
 pub mod demo;
+pub mod inbox;
+pub mod messages;
 pub mod notifications;
 pub mod people;
 pub mod signin;
+pub mod stats;
+pub mod subtasks;
+pub mod templates;
 pub mod users;
 pub mod work_items;
 

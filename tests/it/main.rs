@@ -3,8 +3,20 @@
 
 mod support;
 
+mod api_audit;
+mod api_calendar;
+mod api_comments;
+mod api_inbox;
+mod api_messages;
+mod api_qc;
+mod api_stats;
+mod api_subtasks;
+mod api_templates;
+mod api_work_items;
+mod api_work_items_list;
 mod auth_email;
 mod auth_limits;
+mod auth_next;
 mod auth_sessions;
 mod auth_tokens;
 mod cli;

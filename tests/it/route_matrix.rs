@@ -165,3 +165,41 @@ fn every_route_is_declared_once() {
     );
     assert_eq!(access(Method::GET, "/healthz"), Some(Access::Public));
 }
+
+/// The OpenAPI document is generated from the handlers; every API route the router serves
+/// must be in it with its method, so the document cannot fall behind the code.
+async fn the_openapi_document_describes_every_api_route(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = personas::staff(&app).await;
+    let document: serde_json::Value = staff
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        document["openapi"].as_str().unwrap().starts_with("3.1"),
+        "OpenAPI 3.1"
+    );
+    let mut missing = Vec::new();
+    for route in route_table()
+        .iter()
+        .filter(|r| r.path.starts_with("/api/") && r.path != "/api/openapi.json")
+    {
+        let method = route.method.as_str().to_lowercase();
+        if document["paths"][route.path][&method].is_null() {
+            missing.push(format!("{} {}", route.method, route.path));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "routes missing from /api/openapi.json:\n{}",
+        missing.join("\n")
+    );
+    app.stop().await;
+}
+
+on_both_backends!(the_openapi_document_describes_every_api_route);

@@ -12,6 +12,7 @@ mod m0004_collaboration;
 mod m0005_schedules;
 mod m0006_integrations;
 mod m0007_audit_and_jobs;
+mod m0008_search;
 
 /// Every migration, in the order it is applied. Applied ones are recorded in the `seaql_migrations`
 /// table under their file names (`m0001_people`, ...).
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_schedules::Migration),
             Box::new(m0006_integrations::Migration),
             Box::new(m0007_audit_and_jobs::Migration),
+            Box::new(m0008_search::Migration),
         ]
     }
 }

@@ -1,16 +1,12 @@
 //! `GET /api/me`, the API token routes and the session routes: one's own access.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    http::StatusCode,
-    response::IntoResponse,
-};
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
     auth::{api_tokens, sessions},
@@ -33,6 +29,7 @@ struct MeResponse {
 }
 
 /// `GET /api/me`
+#[utoipa::path(get, path = "/api/me", tag = "me", responses((status = 200, description = "Who is signed in, with the session CSRF token")))]
 pub async fn get_me(user: CurrentUser) -> impl IntoResponse {
     let csrf = Some(user.csrf_token().to_string()).filter(|t| !t.is_empty());
     Json(json!({"data": MeResponse {
@@ -56,6 +53,7 @@ struct TokenResponse {
 }
 
 /// `GET /api/tokens`
+#[utoipa::path(get, path = "/api/tokens", tag = "me", responses((status = 200, description = "Own API tokens (never their values)")))]
 pub async fn list_tokens(
     State(app): State<App>,
     user: CurrentUser,
@@ -80,6 +78,7 @@ pub struct NewTokenRequest {
 }
 
 /// `POST /api/tokens`: the token appears in this response and never again.
+#[utoipa::path(post, path = "/api/tokens", tag = "me", responses((status = 201, description = "The token, shown this once"), (status = 422, description = "Bad name")))]
 pub async fn create_token(
     State(app): State<App>,
     user: CurrentUser,
@@ -99,11 +98,12 @@ pub async fn create_token(
 }
 
 /// `DELETE /api/tokens/{id}`
+#[utoipa::path(delete, path = "/api/tokens/{id}", tag = "me", params(("id" = Uuid, Path)), responses((status = 204, description = "Revoked"), (status = 404, description = "Not yours or unknown")))]
 pub async fn delete_token(
     State(app): State<App>,
     user: CurrentUser,
     client: ClientInfo,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     api_tokens::revoke(&app.db, &client.actor_for(&user), user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -122,6 +122,7 @@ struct SessionResponse {
 }
 
 /// `GET /api/sessions`
+#[utoipa::path(get, path = "/api/sessions", tag = "me", responses((status = 200, description = "Own sessions, the current one marked")))]
 pub async fn list_sessions(
     State(app): State<App>,
     user: CurrentUser,
@@ -143,10 +144,11 @@ pub async fn list_sessions(
 }
 
 /// `DELETE /api/sessions/{id}`
+#[utoipa::path(delete, path = "/api/sessions/{id}", tag = "me", params(("id" = Uuid, Path)), responses((status = 204, description = "Signed out"), (status = 404, description = "Not yours or unknown")))]
 pub async fn delete_session(
     State(app): State<App>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     if sessions::end_own(app.db.conn(), user.id, id).await? {
         Ok(StatusCode::NO_CONTENT)
@@ -156,6 +158,7 @@ pub async fn delete_session(
 }
 
 /// `POST /api/sessions/revoke-all`: ends every session of the caller.
+#[utoipa::path(post, path = "/api/sessions/revoke-all", tag = "me", responses((status = 200, description = "Every own session ended")))]
 pub async fn revoke_all_sessions(
     State(app): State<App>,
     user: CurrentUser,

@@ -5,13 +5,19 @@
 use axum::{Json, response::IntoResponse};
 use utoipa::OpenApi;
 
-use super::work_items;
+use super::{me, users, work_items};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OPS Desktop API", description = "Work items, people and the events pipeline of OPS Desktop. Success: `{\"data\": ...}`; failure: `{\"error\": \"...\", \"details\": {...}}`."),
     paths(
+        // me and people
+        me::get_me, me::list_tokens, me::create_token, me::delete_token,
+        me::list_sessions, me::delete_session, me::revoke_all_sessions,
+        users::list_users, users::create_user, users::patch_user,
         // work items
+        work_items::list_work_items,
+        work_items::export_work_items_csv,
         work_items::create_work_item,
         work_items::get_work_item,
         work_items::patch_work_item,
@@ -19,6 +25,29 @@ use super::work_items;
         work_items::get_work_item_history,
         work_items::get_work_item_qc,
         work_items::patch_work_item_qc,
+        // subtasks, comments, messages, notifications, inbox
+        super::subtasks::list_subtasks,
+        super::subtasks::create_subtask,
+        super::subtasks::patch_subtask,
+        super::subtasks::delete_subtask,
+        super::comments::list_comments,
+        super::comments::create_comment,
+        super::comments::patch_comment,
+        super::comments::delete_comment,
+        super::messages::list_messages,
+        super::messages::create_message,
+        super::inbox::get_inbox,
+        super::inbox::list_notifications,
+        super::inbox::mark_notifications_read,
+        // calendar, stats, audit, templates (area C)
+        super::calendar::get_calendar,
+        super::stats::get_stats,
+        super::audit::list_audit,
+        super::templates::list_templates,
+        super::templates::get_template,
+        super::templates::create_template,
+        super::templates::patch_template,
+        super::templates::delete_template,
         // (more areas append their paths here, one block per area)
     ),
     components(schemas(
@@ -29,11 +58,32 @@ use super::work_items;
         crate::services::work_items::qc::QcChanges,
         crate::domain::work_item_rules::ChecklistItem,
         super::audit_view::AuditView,
+        crate::services::calendar::CalendarView,
+        crate::services::calendar::CalendarDay,
+        crate::services::stats::Stats,
+        crate::services::stats::OwnerCount,
+        crate::services::stats::WaitingStats,
+        crate::services::stats::WeekCount,
+        crate::services::templates::TemplateView,
+        crate::services::templates::TemplateSubtaskView,
+        crate::services::templates::TemplateInput,
+        crate::services::templates::TemplateSubtaskInput,
+        crate::services::subtasks::SubtaskView,
+        crate::services::subtasks::NewSubtask,
+        crate::services::subtasks::SubtaskChanges,
+        crate::services::comments::CommentView,
+        crate::services::comments::CommentBody,
+        crate::services::messages::MessageView,
+        crate::services::messages::NewMessage,
+        crate::services::inbox::Inbox,
+        crate::services::inbox::WaitingItem,
+        crate::services::inbox::MarkRead,
+        crate::services::notifications::NotificationView,
     ))
 )]
 pub struct ApiDoc;
 
 /// `GET /api/openapi.json`
-pub async fn get_openapi() -> impl IntoResponse {
+pub async fn get_openapi(_user: crate::http::extract::CurrentUser) -> impl IntoResponse {
     Json(ApiDoc::openapi())
 }

@@ -2,7 +2,7 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Query, State},
     http::StatusCode,
     response::IntoResponse,
 };
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
     db::entities::user,
@@ -59,6 +60,7 @@ pub struct UsersQuery {
 }
 
 /// `GET /api/users`: active people; admins may add `includeInactive=true`.
+#[utoipa::path(get, path = "/api/users", tag = "people", params(("includeInactive" = Option<bool>, Query, description = "Admins only")), responses((status = 200, description = "Active people (for pickers)"), (status = 403, description = "Staff asking for inactive people")))]
 pub async fn list_users(
     State(app): State<App>,
     user: CurrentUser,
@@ -81,6 +83,7 @@ pub struct InviteRequest {
 }
 
 /// `POST /api/admin/users`: creates the person and emails them a sign-in link.
+#[utoipa::path(post, path = "/api/admin/users", tag = "people", responses((status = 201, description = "Created and emailed a sign-in link"), (status = 409, description = "Email in use"), (status = 422, description = "Invalid fields")))]
 pub async fn create_user(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
@@ -117,11 +120,12 @@ pub struct PatchUserRequest {
 }
 
 /// `PATCH /api/admin/users/{id}`
+#[utoipa::path(patch, path = "/api/admin/users/{id}", tag = "people", params(("id" = Uuid, Path)), responses((status = 200, description = "Changed; a role change or deactivation ends their sessions"), (status = 409, description = "The last active admin")))]
 pub async fn patch_user(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
     client: ClientInfo,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     ApiJson(body): ApiJson<PatchUserRequest>,
 ) -> Result<impl IntoResponse, AppError> {
     let changes = PersonChanges {

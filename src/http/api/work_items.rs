@@ -2,13 +2,13 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode, header},
     response::IntoResponse,
 };
 use serde_json::json;
-use uuid::Uuid;
 
+use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
     domain::ids::WorkItemId,
@@ -65,7 +65,7 @@ pub async fn create_work_item(
 pub async fn get_work_item(
     State(app): State<App>,
     _user: CurrentUser,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     Ok(with_etag(
         StatusCode::OK,
@@ -81,7 +81,7 @@ pub async fn patch_work_item(
     user: CurrentUser,
     client: ClientInfo,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     ApiJson(body): ApiJson<WorkItemChanges>,
 ) -> Result<impl IntoResponse, AppError> {
     let version = if_match(&headers)?;
@@ -103,7 +103,7 @@ pub async fn delete_work_item(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
     client: ClientInfo,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     work_items::delete(&app.db, &client.actor_for(&admin), WorkItemId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -115,7 +115,7 @@ pub async fn delete_work_item(
 pub async fn get_work_item_history(
     State(app): State<App>,
     _user: CurrentUser,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     let entries = work_items::history(&app.db, WorkItemId(id)).await?;
     let data: Vec<_> = entries
@@ -130,7 +130,7 @@ pub async fn get_work_item_history(
 pub async fn get_work_item_qc(
     State(app): State<App>,
     _user: CurrentUser,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     let item = work_items::get(&app.db, WorkItemId(id)).await?;
     Ok(Json(json!({"data": QcView::from(&item)})))
@@ -144,7 +144,7 @@ pub async fn patch_work_item_qc(
     user: CurrentUser,
     client: ClientInfo,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     ApiJson(body): ApiJson<QcChanges>,
 ) -> Result<impl IntoResponse, AppError> {
     let version = if_match(&headers)?;
@@ -158,4 +158,69 @@ pub async fn patch_work_item_qc(
     )
     .await?;
     Ok(Json(json!({"data": QcView::from(&item)})))
+}
+
+/// The raw `(name, value)` pairs of the query string, repeated names kept.
+pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// List work items: filters, sort and keyset pagination (see the parameters of PRODUCT §10).
+#[utoipa::path(get, path = "/api/work-items", tag = "work items",
+    params(
+        ("status" = Option<String>, Query, description = "Repeatable or comma-separated"),
+        ("type" = Option<String>, Query), ("owner" = Option<String>, Query, description = "A person's id, me or none"),
+        ("tag" = Option<String>, Query, description = "Repeatable; every tag must match"),
+        ("deliverableType" = Option<String>, Query), ("client" = Option<String>, Query),
+        ("dueFrom" = Option<String>, Query), ("dueTo" = Option<String>, Query),
+        ("overdue" = Option<bool>, Query), ("waiting" = Option<bool>, Query), ("needsProofing" = Option<bool>, Query),
+        ("q" = Option<String>, Query, description = "Words in title, description or client"),
+        ("sort" = Option<String>, Query, description = "dueAt, -dueAt, priority, -updatedAt, createdAt, ..."),
+        ("limit" = Option<u32>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query),
+    ),
+    responses((status = 200, body = [WorkItemView]), (status = 422, description = "A bad or unknown parameter")))]
+pub async fn list_work_items(
+    State(app): State<App>,
+    user: CurrentUser,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<impl IntoResponse, AppError> {
+    let query = work_items::list_query::parse(
+        &query_pairs(raw.as_deref()),
+        user.id,
+        app.settings.timezone,
+    )?;
+    let page = work_items::list::list(&app.db, &query).await?;
+    Ok(Json(
+        json!({"data": page.items, "nextCursor": page.next_cursor}),
+    ))
+}
+
+/// The same filtered list as CSV, streamed a page at a time.
+#[utoipa::path(get, path = "/api/work-items.csv", tag = "work items",
+    responses((status = 200, description = "text/csv", content_type = "text/csv"), (status = 422, description = "A bad or unknown parameter")))]
+pub async fn export_work_items_csv(
+    State(app): State<App>,
+    user: CurrentUser,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<impl IntoResponse, AppError> {
+    let mut query = work_items::list_query::parse(
+        &query_pairs(raw.as_deref()),
+        user.id,
+        app.settings.timezone,
+    )?;
+    query.cursor = None;
+    query.limit = work_items::list_query::MAX_LIMIT;
+    let body = super::csv::stream(app.db.clone(), query);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"work-items.csv\"",
+            ),
+        ],
+        body,
+    ))
 }

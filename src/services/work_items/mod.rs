@@ -14,8 +14,11 @@ use crate::{
     },
 };
 
+mod changes;
 mod create;
 pub mod input;
+pub mod list;
+pub mod list_query;
 pub mod qc;
 mod support;
 mod update;

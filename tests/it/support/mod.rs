@@ -7,6 +7,7 @@ pub mod personas;
 pub mod process;
 pub mod proxy;
 pub mod smtp;
+pub mod work;
 
 pub use app::{TestApp, TestOptions};
 pub use database::{Backend, TestDatabase};

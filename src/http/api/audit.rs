@@ -1,0 +1,40 @@
+//! `GET /api/audit` (admins): the audit log, filtered and paged newest first.
+
+use axum::{
+    Json,
+    extract::{RawQuery, State},
+    response::IntoResponse,
+};
+use serde_json::json;
+
+use super::{audit_view::AuditView, calendar::query_pairs};
+use crate::{
+    app::App,
+    http::{error::AppError, extract::RequireAdmin},
+    services::audit_query,
+};
+
+/// Audit entries, newest first. Filters combine; pass `nextCursor` back as `cursor` for the
+/// next page.
+#[utoipa::path(get, path = "/api/audit", tag = "audit",
+    params(
+        ("actorId" = Option<uuid::Uuid>, Query, description = "Who acted"),
+        ("action" = Option<String>, Query, description = "Exact action, e.g. `work_item.update`"),
+        ("workItemId" = Option<uuid::Uuid>, Query, description = "Entries about this item"),
+        ("from" = Option<String>, Query, description = "RFC 3339; entries at or after"),
+        ("to" = Option<String>, Query, description = "RFC 3339; entries before"),
+        ("limit" = Option<u64>, Query, description = "1–200, default 50"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+    ),
+    responses((status = 200, description = "`{\"data\": [AuditView], \"nextCursor\": string|null}`", body = [AuditView]),
+        (status = 403, description = "Admins only"), (status = 422, description = "A bad or unknown parameter")))]
+pub async fn list_audit(
+    State(app): State<App>,
+    RequireAdmin(_admin): RequireAdmin,
+    RawQuery(raw): RawQuery,
+) -> Result<impl IntoResponse, AppError> {
+    let query = audit_query::parse(&query_pairs(raw)?)?;
+    let page = audit_query::list(&app.db, &query).await?;
+    let data: Vec<AuditView> = page.entries.into_iter().map(AuditView::from).collect();
+    Ok(Json(json!({"data": data, "nextCursor": page.next_cursor})))
+}

@@ -1,0 +1,72 @@
+//! Comments on a work item: `GET/POST /api/work-items/{id}/comments`,
+//! `PATCH/DELETE /api/comments/{id}`.
+
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use serde_json::json;
+
+use super::path_id::IdPath;
+use crate::{
+    app::App,
+    domain::ids::WorkItemId,
+    http::{
+        error::AppError,
+        extract::{ApiJson, CurrentUser},
+    },
+    services::{
+        comments::{self, CommentBody, CommentView},
+        signin::ClientInfo,
+    },
+};
+
+/// An item's comments, oldest first, each with its Markdown rendered (`bodyHtml`).
+#[utoipa::path(get, path = "/api/work-items/{id}/comments", tag = "comments", params(("id" = Uuid, Path)),
+    responses((status = 200, body = [CommentView]), (status = 404, description = "Unknown item")))]
+pub async fn list_comments(
+    State(app): State<App>,
+    _user: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<impl IntoResponse, AppError> {
+    let data = comments::list(&app.db, WorkItemId(id)).await?;
+    Ok(Json(json!({"data": data, "nextCursor": null})))
+}
+
+/// Comment on an item; `@handle` mentions notify the person named.
+#[utoipa::path(post, path = "/api/work-items/{id}/comments", tag = "comments", params(("id" = Uuid, Path)), request_body = CommentBody,
+    responses((status = 201, body = CommentView), (status = 404, description = "Unknown item"), (status = 422, description = "Invalid fields")))]
+pub async fn create_comment(
+    State(app): State<App>,
+    user: CurrentUser,
+    client: ClientInfo,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<CommentBody>,
+) -> Result<impl IntoResponse, AppError> {
+    let comment = comments::create(&app.db, &client.actor_for(&user), WorkItemId(id), body).await?;
+    Ok((StatusCode::CREATED, Json(json!({"data": comment}))))
+}
+
+/// Edit one's own comment.
+#[utoipa::path(patch, path = "/api/comments/{id}", tag = "comments", params(("id" = Uuid, Path)), request_body = CommentBody,
+    responses((status = 200, body = CommentView), (status = 403, description = "Not the author"), (status = 404, description = "Unknown"), (status = 422, description = "Invalid fields")))]
+pub async fn patch_comment(
+    State(app): State<App>,
+    user: CurrentUser,
+    client: ClientInfo,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<CommentBody>,
+) -> Result<impl IntoResponse, AppError> {
+    let comment = comments::update(&app.db, &client.actor_for(&user), id, body).await?;
+    Ok(Json(json!({"data": comment})))
+}
+
+/// Delete a comment: one's own, or any as an admin.
+#[utoipa::path(delete, path = "/api/comments/{id}", tag = "comments", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted"), (status = 403, description = "Neither the author nor an admin"), (status = 404, description = "Unknown")))]
+pub async fn delete_comment(
+    State(app): State<App>,
+    user: CurrentUser,
+    client: ClientInfo,
+    IdPath(id): IdPath,
+) -> Result<impl IntoResponse, AppError> {
+    comments::delete(&app.db, &client.actor_for(&user), user.role, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

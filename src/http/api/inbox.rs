@@ -1,0 +1,61 @@
+//! `GET /api/inbox` and one's notifications: `GET /api/notifications`,
+//! `POST /api/notifications/read`.
+
+use axum::{
+    Json,
+    extract::{Query, State},
+    response::IntoResponse,
+};
+use serde_json::json;
+
+use crate::{
+    app::App,
+    http::{
+        error::AppError,
+        extract::{ApiJson, CurrentUser},
+    },
+    services::{
+        inbox::{self, Inbox, MarkRead, NotificationQuery},
+        notifications::NotificationView,
+    },
+};
+
+/// What needs me now: items waiting on me, items to proof, unread notifications.
+#[utoipa::path(get, path = "/api/inbox", tag = "inbox", responses((status = 200, body = Inbox)))]
+pub async fn get_inbox(
+    State(app): State<App>,
+    user: CurrentUser,
+) -> Result<impl IntoResponse, AppError> {
+    let data = inbox::inbox(&app.db, user.id).await?;
+    Ok(Json(json!({"data": data})))
+}
+
+/// My notifications, newest first; `nextCursor` is the `cursor` of the next page.
+#[utoipa::path(get, path = "/api/notifications", tag = "inbox",
+    params(
+        ("unread" = Option<bool>, Query, description = "Only unread ones"),
+        ("limit" = Option<u64>, Query, description = "1–200, default 50"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+    ),
+    responses((status = 200, body = [NotificationView]), (status = 422, description = "Bad parameter")))]
+pub async fn list_notifications(
+    State(app): State<App>,
+    user: CurrentUser,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<impl IntoResponse, AppError> {
+    let query = NotificationQuery::parse(&pairs)?;
+    let (data, next) = inbox::list_notifications(&app.db, user.id, &query).await?;
+    Ok(Json(json!({"data": data, "nextCursor": next})))
+}
+
+/// Mark some (`ids`) or all (`all: true`) of my notifications read.
+#[utoipa::path(post, path = "/api/notifications/read", tag = "inbox", request_body = MarkRead,
+    responses((status = 200, description = "`{\"data\": {\"marked\": n}}`"), (status = 422, description = "Invalid fields")))]
+pub async fn mark_notifications_read(
+    State(app): State<App>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<MarkRead>,
+) -> Result<impl IntoResponse, AppError> {
+    let marked = inbox::mark_read(&app.db, user.id, body).await?;
+    Ok(Json(json!({"data": {"marked": marked}})))
+}

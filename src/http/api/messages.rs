@@ -1,0 +1,45 @@
+//! The client conversation of a work item: `GET/POST /api/work-items/{id}/messages`.
+
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use serde_json::json;
+
+use super::path_id::IdPath;
+use crate::{
+    app::App,
+    domain::ids::WorkItemId,
+    http::{
+        error::AppError,
+        extract::{ApiJson, CurrentUser},
+    },
+    services::{
+        messages::{self, MessageView, NewMessage},
+        signin::ClientInfo,
+    },
+};
+
+/// An item's messages, oldest first.
+#[utoipa::path(get, path = "/api/work-items/{id}/messages", tag = "messages", params(("id" = Uuid, Path)),
+    responses((status = 200, body = [MessageView]), (status = 404, description = "Unknown item")))]
+pub async fn list_messages(
+    State(app): State<App>,
+    _user: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<impl IntoResponse, AppError> {
+    let data = messages::list(&app.db, WorkItemId(id)).await?;
+    Ok(Json(json!({"data": data, "nextCursor": null})))
+}
+
+/// Log a message: one sent to the client (`OUTBOUND`, status `LOGGED`) or one the client
+/// sent elsewhere (`INBOUND`, status `RECEIVED`).
+#[utoipa::path(post, path = "/api/work-items/{id}/messages", tag = "messages", params(("id" = Uuid, Path)), request_body = NewMessage,
+    responses((status = 201, body = MessageView), (status = 404, description = "Unknown item"), (status = 422, description = "Invalid fields")))]
+pub async fn create_message(
+    State(app): State<App>,
+    user: CurrentUser,
+    client: ClientInfo,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<NewMessage>,
+) -> Result<impl IntoResponse, AppError> {
+    let message = messages::create(&app.db, &client.actor_for(&user), WorkItemId(id), body).await?;
+    Ok((StatusCode::CREATED, Json(json!({"data": message}))))
+}

@@ -1,0 +1,30 @@
+//! `GET /api/stats`: the numbers of the stats page.
+
+use axum::{
+    Json,
+    extract::{RawQuery, State},
+    response::IntoResponse,
+};
+use serde_json::json;
+
+use super::calendar::{no_parameters, query_pairs};
+use crate::{
+    app::App,
+    db::time,
+    http::{error::AppError, extract::CurrentUser},
+    services::stats::{self, Stats},
+};
+
+/// Open items by status, owner and type; overdue; due in the next 7 days; waiting; awaiting
+/// proofing; completed per week (12 weeks, Monday-based in `OPS_TIMEZONE`); median cycle time.
+#[utoipa::path(get, path = "/api/stats", tag = "stats",
+    responses((status = 200, description = "`{\"data\": Stats}`", body = Stats), (status = 422, description = "An unknown parameter")))]
+pub async fn get_stats(
+    State(app): State<App>,
+    _user: CurrentUser,
+    RawQuery(raw): RawQuery,
+) -> Result<impl IntoResponse, AppError> {
+    no_parameters(&query_pairs(raw)?)?;
+    let numbers = stats::stats(&app.db, app.settings.timezone, time::now()).await?;
+    Ok(Json(json!({"data": numbers})))
+}

@@ -1,0 +1,72 @@
+//! Subtasks of a work item: `GET/POST /api/work-items/{id}/subtasks`,
+//! `PATCH/DELETE /api/subtasks/{id}`.
+
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use serde_json::json;
+
+use super::path_id::IdPath;
+use crate::{
+    app::App,
+    domain::ids::WorkItemId,
+    http::{
+        error::AppError,
+        extract::{ApiJson, CurrentUser},
+    },
+    services::{
+        signin::ClientInfo,
+        subtasks::{self, NewSubtask, SubtaskChanges, SubtaskView},
+    },
+};
+
+/// An item's subtasks in position order.
+#[utoipa::path(get, path = "/api/work-items/{id}/subtasks", tag = "subtasks", params(("id" = Uuid, Path)),
+    responses((status = 200, body = [SubtaskView]), (status = 404, description = "Unknown item")))]
+pub async fn list_subtasks(
+    State(app): State<App>,
+    _user: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<impl IntoResponse, AppError> {
+    let data = subtasks::list(&app.db, WorkItemId(id)).await?;
+    Ok(Json(json!({"data": data, "nextCursor": null})))
+}
+
+/// Add a subtask (at `position`, or last).
+#[utoipa::path(post, path = "/api/work-items/{id}/subtasks", tag = "subtasks", params(("id" = Uuid, Path)), request_body = NewSubtask,
+    responses((status = 201, body = SubtaskView), (status = 404, description = "Unknown item"), (status = 422, description = "Invalid fields")))]
+pub async fn create_subtask(
+    State(app): State<App>,
+    user: CurrentUser,
+    client: ClientInfo,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<NewSubtask>,
+) -> Result<impl IntoResponse, AppError> {
+    let subtask = subtasks::create(&app.db, &client.actor_for(&user), WorkItemId(id), body).await?;
+    Ok((StatusCode::CREATED, Json(json!({"data": subtask}))))
+}
+
+/// Edit, toggle or move a subtask; `null` clears `assigneeId` or `dueAt`.
+#[utoipa::path(patch, path = "/api/subtasks/{id}", tag = "subtasks", params(("id" = Uuid, Path)), request_body = SubtaskChanges,
+    responses((status = 200, body = SubtaskView), (status = 404, description = "Unknown"), (status = 422, description = "Invalid fields")))]
+pub async fn patch_subtask(
+    State(app): State<App>,
+    user: CurrentUser,
+    client: ClientInfo,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<SubtaskChanges>,
+) -> Result<impl IntoResponse, AppError> {
+    let subtask = subtasks::update(&app.db, &client.actor_for(&user), id, body).await?;
+    Ok(Json(json!({"data": subtask})))
+}
+
+/// Delete a subtask; the ones after it move up.
+#[utoipa::path(delete, path = "/api/subtasks/{id}", tag = "subtasks", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Unknown")))]
+pub async fn delete_subtask(
+    State(app): State<App>,
+    user: CurrentUser,
+    client: ClientInfo,
+    IdPath(id): IdPath,
+) -> Result<impl IntoResponse, AppError> {
+    subtasks::delete(&app.db, &client.actor_for(&user), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,88 @@
+//! `/api/templates`: everyone lists and reads templates; admins create, change and delete them.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+    response::IntoResponse,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    app::App,
+    domain::ids::TemplateId,
+    http::{
+        error::AppError,
+        extract::{ApiJson, CurrentUser, RequireAdmin},
+    },
+    services::{
+        signin::ClientInfo,
+        templates::{self, TemplateInput, TemplateView},
+    },
+};
+
+/// Every template by name, each with its subtasks.
+#[utoipa::path(get, path = "/api/templates", tag = "templates",
+    responses((status = 200, description = "`{\"data\": [TemplateView], \"nextCursor\": null}`", body = [TemplateView])))]
+pub async fn list_templates(
+    State(app): State<App>,
+    _user: CurrentUser,
+) -> Result<impl IntoResponse, AppError> {
+    let data = templates::list(&app.db).await?;
+    Ok(Json(json!({"data": data, "nextCursor": null})))
+}
+
+/// One template with its subtasks.
+#[utoipa::path(get, path = "/api/templates/{id}", tag = "templates", params(("id" = Uuid, Path)),
+    responses((status = 200, body = TemplateView), (status = 404, description = "Unknown")))]
+pub async fn get_template(
+    State(app): State<App>,
+    _user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<impl IntoResponse, AppError> {
+    let template = templates::get(&app.db, TemplateId(id)).await?;
+    Ok(Json(json!({"data": template})))
+}
+
+/// Create a template (admins); `name` and `type` are required.
+#[utoipa::path(post, path = "/api/templates", tag = "templates", request_body = TemplateInput,
+    responses((status = 201, description = "Created", body = TemplateView), (status = 403, description = "Admins only"), (status = 422, description = "Invalid fields")))]
+pub async fn create_template(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<TemplateInput>,
+) -> Result<impl IntoResponse, AppError> {
+    let created = templates::create(&app.db, &client.actor_for(&admin), body).await?;
+    Ok((StatusCode::CREATED, Json(json!({"data": created}))))
+}
+
+/// Change a template (admins): only the fields sent change; `subtasks` replaces them all.
+#[utoipa::path(patch, path = "/api/templates/{id}", tag = "templates", params(("id" = Uuid, Path)), request_body = TemplateInput,
+    responses((status = 200, body = TemplateView), (status = 403, description = "Admins only"), (status = 404, description = "Unknown"), (status = 422, description = "Invalid fields")))]
+pub async fn patch_template(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<TemplateInput>,
+) -> Result<impl IntoResponse, AppError> {
+    let updated =
+        templates::update(&app.db, &client.actor_for(&admin), TemplateId(id), body).await?;
+    Ok(Json(json!({"data": updated})))
+}
+
+/// Delete a template (admins). Items made from it keep existing; a template a cadence uses
+/// cannot be deleted (409).
+#[utoipa::path(delete, path = "/api/templates/{id}", tag = "templates", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted"), (status = 403, description = "Admins only"), (status = 404, description = "Unknown"), (status = 409, description = "Used by a cadence")))]
+pub async fn delete_template(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+) -> Result<impl IntoResponse, AppError> {
+    templates::delete(&app.db, &client.actor_for(&admin), TemplateId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,214 @@
+//! Messages (PRODUCT §3): the client-facing conversation of an item. Staff log what they
+//! sent (`OUTBOUND`, status `LOGGED`) or record what the client sent them elsewhere
+//! (`INBOUND`, status `RECEIVED`, and the item's owner hears of it).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    db::{
+        Db,
+        entities::{message, user},
+        time,
+    },
+    domain::{
+        FieldErrors,
+        ids::{WorkItemId, new_uuid},
+    },
+    services::{
+        ServiceError,
+        audit::{self, Actor, AuditEntry},
+        notifications::{self, NotificationKind},
+        work_items,
+    },
+};
+
+/// The longest message body, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+
+/// The ways a message travels.
+pub const CHANNELS: &[&str] = &["EMAIL", "SMS", "NOTE"];
+
+/// Who sent it: us (`OUTBOUND`) or the client (`INBOUND`).
+pub const DIRECTIONS: &[&str] = &["OUTBOUND", "INBOUND"];
+
+/// A message as the API returns it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, FromQueryResult)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    pub id: Uuid,
+    pub work_item_id: Uuid,
+    /// `OUTBOUND` or `INBOUND`.
+    pub direction: String,
+    /// `EMAIL`, `SMS` or `NOTE`.
+    pub channel: String,
+    pub body: String,
+    /// `LOGGED`, `QUEUED`, `SENT`, `FAILED` or `RECEIVED`.
+    pub status: String,
+    /// The person who wrote or logged it.
+    pub author_id: Option<Uuid>,
+    pub author_name: Option<String>,
+    pub ghl_message_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST /api/work-items/{id}/messages`.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewMessage {
+    /// Required: `EMAIL`, `SMS` or `NOTE`.
+    pub channel: Option<String>,
+    /// Required: 1–10,000 characters (trimmed).
+    pub body: Option<String>,
+    /// `OUTBOUND` (default), or `INBOUND` to record what a client sent elsewhere.
+    pub direction: Option<String>,
+}
+
+/// An item's conversation, oldest first.
+pub async fn list(db: &Db, item: WorkItemId) -> Result<Vec<MessageView>, ServiceError> {
+    let rows = select_views()
+        .filter(message::Column::WorkItemId.eq(item.0))
+        .order_by_asc(message::Column::CreatedAt)
+        .order_by_asc(message::Column::Id)
+        .into_model::<MessageView>()
+        .all(db.conn())
+        .await?;
+    if rows.is_empty() {
+        work_items::find(db.conn(), item).await?;
+    }
+    Ok(rows)
+}
+
+/// Logs a message on an item. Every field is checked before anything is written.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    item: WorkItemId,
+    input: NewMessage,
+) -> Result<MessageView, ServiceError> {
+    let mut errors = FieldErrors::default();
+    let channel = match input.channel.as_deref() {
+        Some(raw) => one_of(&mut errors, "channel", raw, CHANNELS),
+        None => {
+            errors.add("channel", "channel is required");
+            None
+        }
+    };
+    let direction = match input.direction.as_deref() {
+        Some(raw) => one_of(&mut errors, "direction", raw, DIRECTIONS),
+        None => Some("OUTBOUND"),
+    };
+    let body = parse_body(&mut errors, input.body.as_deref());
+    let txn = db.begin_write().await?;
+    let parent = work_items::find(&txn, item).await?;
+    errors.into_result()?;
+    let (Some(channel), Some(direction), Some(body)) = (channel, direction, body) else {
+        unreachable!("every field parsed when there are no errors");
+    };
+    let inbound = direction == "INBOUND";
+    // later: an OUTBOUND message on an item with a ghlContactId, while GHL is configured, is
+    // saved as QUEUED and its delivery job enqueued here, in this transaction (PRODUCT §7).
+    let status = if inbound { "RECEIVED" } else { "LOGGED" };
+    let now = time::now();
+    let saved = message::ActiveModel {
+        id: Set(new_uuid()),
+        work_item_id: Set(parent.id),
+        direction: Set(direction.to_string()),
+        channel: Set(channel.to_string()),
+        body: Set(body),
+        status: Set(status.to_string()),
+        author_id: Set(actor.user_id.map(|u| u.0)),
+        ghl_message_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        AuditEntry {
+            action: "message.create",
+            entity_type: "message",
+            entity_id: Some(saved.id),
+            work_item_id: Some(parent.id),
+            summary: Some(format!("{direction} {channel} message")),
+            before: None,
+            after: Some(json!({
+                "direction": saved.direction, "channel": saved.channel,
+                "status": saved.status, "body": saved.body,
+            })),
+        },
+    )
+    .await?;
+    if inbound && let Some(owner) = parent.owner_id {
+        notifications::notify(
+            &txn,
+            owner,
+            NotificationKind::ClientReply,
+            Some(parent.id),
+            actor.user_id,
+            format!("The client replied on “{}”", parent.title),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    get(db.conn(), saved.id).await
+}
+
+/// `raw` if it is one of `allowed`, else a problem under `field`.
+fn one_of(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: &str,
+    allowed: &[&'static str],
+) -> Option<&'static str> {
+    let found = allowed.iter().copied().find(|value| *value == raw);
+    if found.is_none() {
+        errors.add(
+            field,
+            format!("{field} must be one of {}", allowed.join(", ")),
+        );
+    }
+    found
+}
+
+/// The body: trimmed, 1–10,000 characters.
+fn parse_body(errors: &mut FieldErrors, raw: Option<&str>) -> Option<String> {
+    let Some(body) = raw.map(str::trim) else {
+        errors.add("body", "body is required");
+        return None;
+    };
+    let length = body.chars().count();
+    if length == 0 || length > MAX_MESSAGE_CHARS {
+        errors.add(
+            "body",
+            format!("body must be 1 to {MAX_MESSAGE_CHARS} characters"),
+        );
+        return None;
+    }
+    Some(body.to_string())
+}
+
+/// `SELECT messages.*, users.name AS author_name FROM messages LEFT JOIN users ...`
+fn select_views() -> Select<message::Entity> {
+    message::Entity::find()
+        .column_as(user::Column::Name, "author_name")
+        .join(JoinType::LeftJoin, message::Relation::Author.def())
+}
+
+async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<MessageView, ServiceError> {
+    select_views()
+        .filter(message::Column::Id.eq(id))
+        .into_model::<MessageView>()
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
