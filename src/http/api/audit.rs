@@ -7,7 +7,7 @@ use axum::{
 };
 use serde_json::json;
 
-use super::{audit_view::AuditView, calendar::query_pairs};
+use super::{audit_view::AuditView, query::query_pairs};
 use crate::{
     app::App,
     http::{error::AppError, extract::RequireAdmin},

@@ -11,27 +11,9 @@ use serde_json::json;
 use crate::{
     app::App,
     db::time,
-    domain::FieldErrors,
     http::{error::AppError, extract::CurrentUser},
     services::calendar::{self, CalendarView},
 };
-
-/// The `(name, value)` pairs of a query string, in order and with repeats, so the services
-/// can name every unknown, repeated or bad parameter in a 422 (axum's `Query` would answer
-/// 400 without saying which).
-pub(crate) fn query_pairs(raw: Option<String>) -> Result<Vec<(String, String)>, AppError> {
-    serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|_| AppError::BadRequest("the query string could not be read".into()))
-}
-
-/// A 422 naming each parameter, for views that take none.
-pub(crate) fn no_parameters(pairs: &[(String, String)]) -> Result<(), AppError> {
-    let mut errors = FieldErrors::default();
-    for (name, _) in pairs {
-        errors.add(name, format!("unknown parameter `{name}`"));
-    }
-    errors.into_result().map_err(AppError::Validation)
-}
 
 /// The calendar: every local day (in `OPS_TIMEZONE`) from `from` to `to`, both included,
 /// with the items due (events: starting) that day; cancelled items are left out.
@@ -46,7 +28,7 @@ pub async fn get_calendar(
     _user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<impl IntoResponse, AppError> {
-    let pairs = query_pairs(raw)?;
+    let pairs = super::query::query_pairs(raw)?;
     let tz = app.settings.timezone;
     let range = calendar::parse_range(&pairs, calendar::local_date(time::now(), tz))?;
     let view = calendar::calendar(&app.db, tz, range).await?;

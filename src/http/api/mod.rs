@@ -11,6 +11,7 @@ pub mod me;
 pub mod messages;
 pub mod openapi;
 pub mod path_id;
+pub mod query;
 pub mod stats;
 pub mod subtasks;
 pub mod templates;

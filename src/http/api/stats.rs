@@ -7,7 +7,7 @@ use axum::{
 };
 use serde_json::json;
 
-use super::calendar::{no_parameters, query_pairs};
+use super::query::{no_parameters, query_pairs};
 use crate::{
     app::App,
     db::time,

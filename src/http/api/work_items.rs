@@ -160,13 +160,6 @@ pub async fn patch_work_item_qc(
     Ok(Json(json!({"data": QcView::from(&item)})))
 }
 
-/// The raw `(name, value)` pairs of the query string, repeated names kept.
-pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
 /// List work items: filters, sort and keyset pagination (see the parameters of PRODUCT §10).
 #[utoipa::path(get, path = "/api/work-items", tag = "work items",
     params(
@@ -187,7 +180,7 @@ pub async fn list_work_items(
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<impl IntoResponse, AppError> {
     let query = work_items::list_query::parse(
-        &query_pairs(raw.as_deref()),
+        &super::query::query_pairs(raw)?,
         user.id,
         app.settings.timezone,
     )?;
@@ -206,7 +199,7 @@ pub async fn export_work_items_csv(
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<impl IntoResponse, AppError> {
     let mut query = work_items::list_query::parse(
-        &query_pairs(raw.as_deref()),
+        &super::query::query_pairs(raw)?,
         user.id,
         app.settings.timezone,
     )?;
