@@ -27,7 +27,7 @@ fn routes() -> Routes {
         // Operations and assets
         .get("/healthz", Public, health::get_healthz)
         .get("/readyz", Public, health::get_readyz)
-        .get("/static/app.css", Public, static_files::get_app_css)
+        .get("/static/{file}", Public, static_files::get_static)
         // Sign-in pages
         .get("/auth/signin", Public, auth::get_signin)
         .post("/auth/signin/email", Public, auth::post_signin_email)

@@ -344,10 +344,7 @@ pub async fn post_signout(
 impl AppError {
     /// This error as an HTML page.
     pub fn into_response_page(self, app: &App) -> Response {
-        let chrome = Chrome {
-            user: None,
-            flash: None,
-        };
+        let chrome = Chrome::new(None, &axum::http::HeaderMap::new());
         error_page(&app.settings, &chrome, self)
     }
 }

@@ -16,27 +16,64 @@ pub mod home;
 pub mod profile;
 pub mod static_files;
 
-/// What every page's frame shows: the signed-in person and a one-shot message.
+/// What every page's frame shows: the signed-in person, their unread count, the section
+/// being viewed (for the navigation), the asset URLs and a one-shot message.
 pub struct Chrome {
     pub user: Option<ChromeUser>,
     pub flash: Option<String>,
+    pub unread: u64,
+    pub section: &'static str,
+    pub css_url: &'static str,
+    pub js_url: &'static str,
 }
 
 pub struct ChromeUser {
+    pub id: String,
     pub name: String,
     pub is_admin: bool,
     pub csrf: String,
 }
 
 impl Chrome {
+    /// The frame without the unread count (sign-in pages, errors).
     pub fn new(user: Option<&CurrentUser>, headers: &HeaderMap) -> Chrome {
         Chrome {
             user: user.map(|u| ChromeUser {
+                id: u.id.to_string(),
                 name: u.name.clone(),
                 is_admin: u.is_admin(),
                 csrf: u.csrf_token().to_string(),
             }),
             flash: cookies::read_flash(headers),
+            unread: 0,
+            section: "",
+            css_url: static_files::css_url(),
+            js_url: static_files::js_url(),
+        }
+    }
+
+    /// The full frame of a signed-in page, `section` naming its navigation entry.
+    pub async fn load(
+        app: &crate::app::App,
+        user: &CurrentUser,
+        headers: &HeaderMap,
+        section: &'static str,
+    ) -> Chrome {
+        let mut chrome = Chrome::new(Some(user), headers);
+        chrome.section = section;
+        // A failed count must not cost the whole page; the badge just stays empty.
+        chrome.unread = crate::services::notifications::unread_count(app.db.conn(), user.id)
+            .await
+            .unwrap_or(0);
+        chrome
+    }
+
+    /// `aria-current="page"` for the navigation entry of this page.
+    pub fn current(&self, section: &str) -> &'static str {
+        if self.section == section {
+            "page"
+        } else {
+            "false"
         }
     }
 }
