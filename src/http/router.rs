@@ -59,6 +59,68 @@ fn routes() -> Routes {
             SignedIn,
             profile::post_profile_sessions_revoke_all,
         )
+        // Pages: work list, board, item, new item (issue 5)
+        .get("/work", SignedIn, super::pages::work_list::get_work_list)
+        .get("/work/new", SignedIn, super::pages::new_item::get_new_item)
+        .post("/work/new", SignedIn, super::pages::new_item::post_new_item)
+        .get("/work/{id}", SignedIn, super::pages::item::get_item)
+        .post(
+            "/work/{id}",
+            SignedIn,
+            super::pages::item_forms::post_item_fields,
+        )
+        .post(
+            "/work/{id}/qc",
+            SignedIn,
+            super::pages::item_forms::post_item_qc,
+        )
+        .post(
+            "/work/{id}/subtasks",
+            SignedIn,
+            super::pages::item_forms::post_item_subtask,
+        )
+        .post(
+            "/work/{id}/comments",
+            SignedIn,
+            super::pages::item_forms::post_item_comment,
+        )
+        .post(
+            "/work/{id}/messages",
+            SignedIn,
+            super::pages::item_forms::post_item_message,
+        )
+        .post(
+            "/work/{id}/delete",
+            Admin,
+            super::pages::item_forms::post_item_delete,
+        )
+        .post(
+            "/subtasks/{id}/toggle",
+            SignedIn,
+            super::pages::item_forms::post_subtask_toggle,
+        )
+        .post(
+            "/subtasks/{id}/delete",
+            SignedIn,
+            super::pages::item_forms::post_subtask_delete,
+        )
+        .post(
+            "/comments/{id}/delete",
+            SignedIn,
+            super::pages::item_forms::post_comment_delete,
+        )
+        .get("/board", SignedIn, super::pages::board::get_board)
+        .get(
+            "/board/cards/{id}",
+            SignedIn,
+            super::pages::board::get_board_card,
+        )
+        .post(
+            "/board/cards/{id}/move",
+            SignedIn,
+            super::pages::board::post_move_card,
+        )
+        .get("/api/stream", SignedIn, super::api::stream::get_stream)
         .get("/admin/users", Admin, admin_users::get_admin_users)
         .post("/admin/users", Admin, admin_users::post_admin_users)
         .post("/admin/users/{id}", Admin, admin_users::post_admin_user)

@@ -4,10 +4,12 @@ use crate::domain::FieldErrors;
 
 pub mod audit;
 pub mod audit_query;
+pub mod board;
 pub mod calendar;
 pub mod comments;
 pub mod demo;
 pub mod inbox;
+pub mod live;
 pub mod messages;
 pub mod notifications;
 pub mod people;

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod path_id;
 pub mod query;
 pub mod stats;
+pub mod stream;
 pub mod subtasks;
 pub mod templates;
 pub mod users;

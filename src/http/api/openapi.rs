@@ -11,6 +11,8 @@ use super::{me, users, work_items};
 #[openapi(
     info(title = "OPS Desktop API", description = "Work items, people and the events pipeline of OPS Desktop. Success: `{\"data\": ...}`; failure: `{\"error\": \"...\", \"details\": {...}}`."),
     paths(
+        // live updates
+        super::stream::get_stream,
         // me and people
         me::get_me, me::list_tokens, me::create_token, me::delete_token,
         me::list_sessions, me::delete_session, me::revoke_all_sessions,

@@ -12,9 +12,15 @@ use crate::config::Settings;
 
 pub mod admin_users;
 pub mod auth;
+pub mod board;
 pub mod home;
+pub mod item;
+pub mod item_forms;
+pub mod new_item;
+pub mod present;
 pub mod profile;
 pub mod static_files;
+pub mod work_list;
 
 /// What every page's frame shows: the signed-in person, their unread count, the section
 /// being viewed (for the navigation), the asset URLs and a one-shot message.

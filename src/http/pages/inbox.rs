@@ -1,0 +1,151 @@
+//! The inbox page (`/inbox`, PRODUCT §4): items waiting on me, items for me to proof, and my
+//! unread notifications, which can be marked read one by one or all at once.
+
+use askama::Template;
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    Chrome, error_page,
+    item_rows::{ItemRow, Names, ago},
+    redirect_with_flash, render,
+};
+use crate::{
+    app::App,
+    db::time,
+    http::extract::{CsrfForm, CurrentUser},
+    services::{
+        ServiceError,
+        inbox::{self, MarkRead},
+        notifications::NotificationView,
+    },
+};
+
+/// A notification as the page shows it.
+struct NotificationRow {
+    id: Uuid,
+    kind: &'static str,
+    body: String,
+    actor: Option<String>,
+    work_item_id: Option<Uuid>,
+    when: String,
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "MENTION" => "Mentioned you",
+        "ASSIGNED" => "Assigned to you",
+        "WAITING" => "Waiting on you",
+        "CHANGES_REQUESTED" => "Changes requested",
+        "CLIENT_REPLY" => "Client replied",
+        "OVERDUE" => "Overdue",
+        _ => "Notification",
+    }
+}
+
+impl NotificationRow {
+    fn new(n: &NotificationView, names: &Names, now: chrono::DateTime<chrono::Utc>) -> Self {
+        NotificationRow {
+            id: n.id,
+            kind: kind_label(&n.kind),
+            body: n.body.clone(),
+            actor: names.get(n.actor_id),
+            work_item_id: n.work_item_id,
+            when: ago((now - n.created_at).num_seconds()),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage<'a> {
+    chrome: &'a Chrome,
+    csrf: &'a str,
+    waiting: Vec<ItemRow>,
+    to_proof: Vec<ItemRow>,
+    notifications: Vec<NotificationRow>,
+    unread: u64,
+}
+
+async fn inbox_page(app: &App, user: &CurrentUser, chrome: &Chrome) -> Result<Response, ServiceError> {
+    let now = time::now();
+    let tz = app.settings.timezone;
+    let mine = inbox::inbox(&app.db, user.id).await?;
+    let names = Names::load(app).await?;
+    let page = InboxPage {
+        chrome,
+        csrf: user.csrf_token(),
+        waiting: mine
+            .waiting_on_me
+            .iter()
+            .map(|w| ItemRow::new(&w.item, &names, tz, now))
+            .collect(),
+        to_proof: mine
+            .to_proof
+            .iter()
+            .map(|item| ItemRow::new(item, &names, tz, now))
+            .collect(),
+        notifications: mine
+            .notifications
+            .iter()
+            .map(|n| NotificationRow::new(n, &names, now))
+            .collect(),
+        unread: mine.unread_count,
+    };
+    Ok(render(&app.settings, chrome, StatusCode::OK, &page))
+}
+
+/// `GET /inbox`
+pub async fn get_inbox(State(app): State<App>, user: CurrentUser, headers: HeaderMap) -> Response {
+    let chrome = Chrome::load(&app, &user, &headers, "inbox").await;
+    inbox_page(&app, &user, &chrome)
+        .await
+        .unwrap_or_else(|error| error_page(&app.settings, &chrome, error.into()))
+}
+
+/// The mark-read form: one notification's `id`, or none for "mark all read".
+#[derive(Deserialize)]
+pub struct MarkReadForm {
+    #[serde(default)]
+    id: Option<String>,
+}
+
+/// `POST /inbox/read`: marks one notification (`id`) or all of mine read.
+pub async fn post_inbox_read(
+    State(app): State<App>,
+    headers: HeaderMap,
+    CsrfForm { user, form }: CsrfForm<MarkReadForm>,
+) -> Response {
+    let one = form.id.filter(|id| !id.trim().is_empty());
+    let request = match &one {
+        Some(id) => MarkRead {
+            ids: Some(vec![id.clone()]),
+            all: None,
+        },
+        None => MarkRead {
+            ids: None,
+            all: Some(true),
+        },
+    };
+    match inbox::mark_read(&app.db, user.id, request).await {
+        Ok(marked) => {
+            let message = match (one.is_some(), marked) {
+                (_, 0) => "Nothing was unread.".to_string(),
+                (true, _) => "Marked as read.".to_string(),
+                (false, 1) => "Marked 1 notification as read.".to_string(),
+                (false, n) => format!("Marked {n} notifications as read."),
+            };
+            redirect_with_flash(&app.settings, "/inbox", &message)
+        }
+        Err(error) => error_page(
+            &app.settings,
+            &Chrome::new(Some(&user), &headers),
+            error.into(),
+        ),
+    }
+}

@@ -1,0 +1,120 @@
+//! Turning work items into what pages show: names instead of ids, local times, badges. Done
+//! once per page with the people loaded in one query — never a query per card.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use uuid::Uuid;
+
+use crate::{
+    app::App,
+    db::time,
+    services::{ServiceError, people, work_items::WorkItemView},
+};
+
+/// Everyone's display name by id (inactive people too: old items still name them).
+pub async fn names(app: &App) -> Result<HashMap<Uuid, String>, ServiceError> {
+    Ok(people::list(app.db.conn(), true)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect())
+}
+
+/// A time as people read it in the organisation's zone: "Wed 26 Nov, 17:00".
+pub fn local(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%a %-d %b, %H:%M").to_string()
+}
+
+/// The value of an `<input type="datetime-local">` for a time.
+pub fn local_input(at: Option<DateTime<Utc>>, tz: Tz) -> String {
+    at.map(|at| at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// How long ago, roughly: "3 days", "5 hours", "12 minutes".
+pub fn waited(since: DateTime<Utc>) -> String {
+    let seconds = (time::now() - since).num_seconds().max(0);
+    let (amount, unit) = match seconds {
+        s if s >= 86_400 => (s / 86_400, "day"),
+        s if s >= 3_600 => (s / 3_600, "hour"),
+        s => ((s / 60).max(1), "minute"),
+    };
+    format!("{amount} {unit}{}", if amount == 1 { "" } else { "s" })
+}
+
+/// A board card or list row, ready to print.
+pub struct CardView {
+    pub id: Uuid,
+    pub title: String,
+    pub version: i32,
+    pub rank: String,
+    pub status: String,
+    pub item_type: String,
+    pub priority: String,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+    pub overdue: bool,
+    pub tags: Vec<String>,
+    pub waiting: Option<String>,
+    pub proofing: Option<String>,
+    pub client: Option<String>,
+}
+
+impl CardView {
+    pub fn new(item: &WorkItemView, names: &HashMap<Uuid, String>, tz: Tz) -> CardView {
+        let open = item.status != "DONE" && item.status != "CANCELLED";
+        CardView {
+            id: item.id,
+            title: item.title.clone(),
+            version: item.version,
+            rank: item.rank.clone(),
+            status: item.status.clone(),
+            item_type: item.item_type.clone(),
+            priority: item.priority.clone(),
+            owner: item.owner_id.and_then(|id| names.get(&id).cloned()),
+            due: item.due_at.map(|at| local(at, tz)),
+            overdue: open && item.due_at.is_some_and(|at| at < time::now()),
+            tags: item.tags.clone(),
+            waiting: item.waiting_on_user_id.map(|id| {
+                let who = names.get(&id).cloned().unwrap_or_else(|| "someone".into());
+                let since = item.waiting_since.map(waited).unwrap_or_default();
+                format!("Waiting on {who} · {since}")
+            }),
+            proofing: item
+                .needs_proofing
+                .then(|| match item.proof_status.as_deref() {
+                    Some("APPROVED") => "Proof approved".to_string(),
+                    Some("CHANGES_REQUESTED") => "Changes requested".to_string(),
+                    _ => "Needs proofing".to_string(),
+                }),
+            client: item.client.clone(),
+        }
+    }
+
+    pub fn proof_approved(&self) -> bool {
+        self.proofing.as_deref() == Some("Proof approved")
+    }
+}
+
+/// A status for people: `IN_PROGRESS` → "In progress".
+pub fn status_label(status: &str) -> String {
+    let text = status.replace('_', " ").to_lowercase();
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_label;
+
+    #[test]
+    fn statuses_read_as_words() {
+        assert_eq!(status_label("IN_PROGRESS"), "In progress");
+        assert_eq!(status_label("DONE"), "Done");
+    }
+}
