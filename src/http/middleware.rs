@@ -16,6 +16,7 @@ use tracing::{Instrument, info, info_span};
 use super::{
     context::{self, RequestContext},
     error::{internal_error_body, status_error_body},
+    extract::is_api_path,
 };
 
 pub static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -33,7 +34,7 @@ pub async fn observe(request: Request, next: Next) -> Response {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let method = request.method().clone();
     let path = request.uri().path().to_string();
-    let request_context = RequestContext::new(request_id.clone());
+    let request_context = RequestContext::for_request(request_id.clone(), path.clone());
     let span = info_span!("request", request_id = %request_id, method = %method, path = %path);
 
     let mut response = context::scope(request_context.clone(), next.run(request))
@@ -45,6 +46,7 @@ pub async fn observe(request: Request, next: Next) -> Response {
     let route = request_context
         .route()
         .unwrap_or_else(|| "<unmatched>".to_string());
+    crate::telemetry::metrics::record_request(method.as_str(), &route, status, latency_ms / 1000.0);
     let user_id = request_context.user_id();
     span.in_scope(|| {
         info!(
@@ -98,7 +100,8 @@ pub async fn json_errors_for_api(request: Request, next: Next) -> Response {
     Response::from_parts(parts, body)
 }
 
-/// The answer to a handler that panicked: a 500 with the request id, never the panic text.
+/// The answer to a handler that panicked: a 500 with the request id, never the panic text —
+/// JSON under `/api`, the friendly error page for pages.
 pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
     let message = panic
         .downcast_ref::<String>()
@@ -106,6 +109,10 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
     tracing::error!(panic = message, "handler panicked");
+    let page = context::current_request_path().is_some_and(|path| !is_api_path(&path));
+    if page {
+        return super::pages::errors::panic_page();
+    }
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         Json(internal_error_body()),

@@ -61,6 +61,13 @@ impl Worker {
 
     /// Runs until `shutdown` turns true, then returns once every running job has finished.
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        // Recurring jobs this worker can run get their current slot queued (idempotent).
+        super::schedule::ensure_scheduled(
+            self.app.db.conn(),
+            &self.registry,
+            super::schedule::STANDARD,
+        )
+        .await;
         let loops: Vec<_> = (0..self.config.concurrency.max(1))
             .map(|_| tokio::spawn(self.clone().poll_loop(shutdown.clone())))
             .collect();
@@ -127,6 +134,7 @@ impl Worker {
         match outcome {
             Ok(()) => {
                 if claim::mark_done(conn, job.id, &self.worker_id, now).await? {
+                    crate::telemetry::metrics::record_job(&job.kind, "done");
                     info!("job done");
                 } else {
                     warn!("job finished after its lease was taken over; outcome not recorded");
@@ -146,8 +154,10 @@ impl Worker {
                 let gave_up = matches!(next, AfterFailure::GiveUp);
                 claim::mark_failed(conn, job.id, &self.worker_id, &error, next, now).await?;
                 if gave_up {
+                    crate::telemetry::metrics::record_job(&job.kind, "failed");
                     warn!(%error, "job failed for good");
                 } else {
+                    crate::telemetry::metrics::record_job(&job.kind, "retry");
                     warn!(%error, "job attempt failed; will retry");
                 }
             }

@@ -167,3 +167,55 @@ on_both_backends!(
     a_panic_becomes_a_500_with_the_request_id_and_nothing_else,
     security_headers_are_on_every_response,
 );
+
+async fn metrics_are_served_in_prometheus_format_and_can_be_locked(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.get("/healthz").await;
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains("ops_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"),
+        "{text}"
+    );
+    assert!(text.contains("# TYPE ops_jobs_in_queue gauge"));
+    app.stop().await;
+
+    let locked = TestApp::spawn_with(
+        backend,
+        TestOptions {
+            env: vec![("METRICS_TOKEN".into(), "scrape-secret".into())],
+            ..TestOptions::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        locked.get("/metrics").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let wrong = locked
+        .client
+        .get(locked.url("/metrics"))
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let right = locked
+        .client
+        .get(locked.url("/metrics"))
+        .bearer_auth("scrape-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), StatusCode::OK);
+    locked.stop().await;
+}
+
+on_both_backends!(metrics_are_served_in_prometheus_format_and_can_be_locked);

@@ -22,3 +22,5 @@ pub fn init(level: &str, format: LogFormat) {
         LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
     };
 }
+
+pub mod metrics;

@@ -1,0 +1,48 @@
+//! `GET /metrics`: Prometheus text format, public unless `METRICS_TOKEN` is set, in which
+//! case it needs `Authorization: Bearer <METRICS_TOKEN>`.
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use secrecy::ExposeSecret;
+
+use crate::{app::App, auth::tokens, services::jobs_overview, telemetry::metrics};
+
+/// The metrics of this instance plus the queue depth from the database.
+pub async fn get_metrics(State(app): State<App>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &app.settings.metrics_token {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !tokens::constant_time_eq(presented, expected.expose_secret()) {
+            return (StatusCode::UNAUTHORIZED, "metrics need the bearer token\n").into_response();
+        }
+    }
+    let queue = match jobs_overview::count_by_state(&app.db).await {
+        Ok(counts) => counts
+            .into_iter()
+            .map(|(state, n)| (format!("{{state=\"{state}\"}}"), n as f64))
+            .collect(),
+        Err(error) => {
+            tracing::warn!(%error, "metrics could not read the job queue");
+            Vec::new()
+        }
+    };
+    let body = metrics::render(&[(
+        "ops_jobs_in_queue",
+        "Jobs in the database queue, by state.",
+        queue,
+    )]);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
