@@ -6,6 +6,8 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{ConfigReport, Settings};
 
+mod cadences;
+mod backup;
 mod check_config;
 mod migrate;
 mod seed_demo;
@@ -46,6 +48,22 @@ pub enum Command {
     Token(token::TokenCommand),
     /// Check the configuration and print every problem; exits 0 only when it is valid.
     CheckConfig,
+    /// Write a consistent copy of the database while the server runs (SQLite: a database
+    /// file; PostgreSQL: a pg_dump archive).
+    Backup {
+        /// Where to write the copy (must not exist yet).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Replace the database with a backup made by `backup` (stop the server first).
+    Restore {
+        /// The backup to put back.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
+    /// Work with cadences (recurring series).
+    #[command(subcommand)]
+    Cadences(cadences::CadencesCommand),
 }
 
 /// Runs the chosen command and turns its outcome into an exit code.
@@ -76,6 +94,9 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::SeedDemo => seed_demo::run(settings).await,
             Command::User(user_command) => user::run(settings, user_command).await,
             Command::Token(token_command) => token::run(settings, token_command).await,
+            Command::Cadences(cadences_command) => cadences::run(settings, cadences_command).await,
+            Command::Backup { out } => backup::run_backup(settings, out).await,
+            Command::Restore { from } => backup::run_restore(settings, from).await,
             Command::CheckConfig => unreachable!("handled above"),
         }
     });

@@ -13,6 +13,7 @@ use sea_orm_migration::MigratorTrait;
 
 use crate::config::DatabaseUrl;
 
+pub mod backup;
 pub mod entities;
 pub mod migrations;
 pub mod time;
