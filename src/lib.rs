@@ -13,6 +13,7 @@ pub mod db;
 pub mod domain;
 pub mod email;
 pub mod http;
+pub mod integrations;
 pub mod jobs;
 pub mod services;
 pub mod telemetry;

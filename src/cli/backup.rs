@@ -12,7 +12,11 @@ pub async fn run_backup(settings: Settings, out: PathBuf) -> anyhow::Result<()> 
     let db = Db::connect(&settings.database_url).await?;
     backup::backup(&db, &settings.database_url, &out).await?;
     db.close().await?;
-    println!("Backed up {} to {}.", settings.database_url.describe(), out.display());
+    println!(
+        "Backed up {} to {}.",
+        settings.database_url.describe(),
+        out.display()
+    );
     Ok(())
 }
 
@@ -22,6 +26,10 @@ pub async fn run_restore(settings: Settings, from: PathBuf) -> anyhow::Result<()
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
     db.close().await?;
-    println!("Restored {} from {}.", settings.database_url.describe(), from.display());
+    println!(
+        "Restored {} from {}.",
+        settings.database_url.describe(),
+        from.display()
+    );
     Ok(())
 }

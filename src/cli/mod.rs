@@ -6,8 +6,8 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{ConfigReport, Settings};
 
-mod cadences;
 mod backup;
+mod cadences;
 mod check_config;
 mod migrate;
 mod seed_demo;

@@ -168,6 +168,13 @@ pub(super) fn build(lookup: Lookup<'_>) -> Result<Settings, ConfigReport> {
         );
     }
 
+    let ghl_webhook_public_key = lookup("GHL_WEBHOOK_PUBLIC_KEY");
+    if let Some(raw) = &ghl_webhook_public_key
+        && let Err(message) = crate::integrations::ghl::signature::parse_public_key(raw)
+    {
+        report.add("GHL_WEBHOOK_PUBLIC_KEY", message);
+    }
+
     let settings = Settings {
         environment,
         database_url,
@@ -183,7 +190,7 @@ pub(super) fn build(lookup: Lookup<'_>) -> Result<Settings, ConfigReport> {
         ghl_api,
         ghl_api_base,
         ghl_webhook_secret: lookup("GHL_WEBHOOK_SECRET").map(SecretString::from),
-        ghl_webhook_public_key: lookup("GHL_WEBHOOK_PUBLIC_KEY"),
+        ghl_webhook_public_key,
         demo_mode,
         session_idle_days,
         session_max_days,
@@ -406,3 +413,27 @@ fn random_development_secret() -> SecretString {
 #[cfg(test)]
 #[path = "rules_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod ghl_key_tests {
+    use std::collections::HashMap;
+
+    use crate::{config::Settings, integrations::ghl::signature::PUBLISHED_PUBLIC_KEY};
+
+    fn with_key(key: &str) -> Result<Settings, crate::config::ConfigReport> {
+        Settings::from_map(&HashMap::from([(
+            "GHL_WEBHOOK_PUBLIC_KEY".to_string(),
+            key.to_string(),
+        )]))
+    }
+
+    #[test]
+    fn the_webhook_public_key_must_parse() {
+        assert!(with_key(PUBLISHED_PUBLIC_KEY).is_ok());
+        let report = with_key("not-a-key").expect_err("a bad key is refused");
+        assert!(
+            report.to_string().contains("GHL_WEBHOOK_PUBLIC_KEY"),
+            "{report}"
+        );
+    }
+}

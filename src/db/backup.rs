@@ -19,14 +19,31 @@ pub async fn backup(db: &Db, url: &DatabaseUrl, out: &Path) -> anyhow::Result<()
     }
     match url {
         DatabaseUrl::Sqlite { .. } => {
-            let target = out.to_str().ok_or_else(|| anyhow::anyhow!("the backup path must be valid UTF-8"))?;
+            let target = out
+                .to_str()
+                .ok_or_else(|| anyhow::anyhow!("the backup path must be valid UTF-8"))?;
             db.conn()
-                .execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, "VACUUM INTO ?", [target.into()]))
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    "VACUUM INTO ?",
+                    [target.into()],
+                ))
                 .await?;
             Ok(())
         }
         DatabaseUrl::Postgres { .. } => {
-            run_tool("pg_dump", &["--format=custom", "--no-owner", "--file", &out.display().to_string(), "--dbname", url.expose()]).await
+            run_tool(
+                "pg_dump",
+                &[
+                    "--format=custom",
+                    "--no-owner",
+                    "--file",
+                    &out.display().to_string(),
+                    "--dbname",
+                    url.expose(),
+                ],
+            )
+            .await
         }
     }
 }
@@ -38,7 +55,10 @@ pub async fn restore(url: &DatabaseUrl, from: &Path) -> anyhow::Result<()> {
     }
     match url {
         DatabaseUrl::Sqlite { path, .. } => {
-            let header = std::fs::read(from)?.into_iter().take(SQLITE_HEADER.len()).collect::<Vec<_>>();
+            let header = std::fs::read(from)?
+                .into_iter()
+                .take(SQLITE_HEADER.len())
+                .collect::<Vec<_>>();
             if header != SQLITE_HEADER {
                 anyhow::bail!("{} is not an SQLite backup", from.display());
             }
@@ -57,7 +77,15 @@ pub async fn restore(url: &DatabaseUrl, from: &Path) -> anyhow::Result<()> {
         DatabaseUrl::Postgres { .. } => {
             run_tool(
                 "pg_restore",
-                &["--clean", "--if-exists", "--no-owner", "--single-transaction", "--dbname", url.expose(), &from.display().to_string()],
+                &[
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--single-transaction",
+                    "--dbname",
+                    url.expose(),
+                    &from.display().to_string(),
+                ],
             )
             .await
         }
@@ -69,10 +97,15 @@ async fn run_tool(program: &str, args: &[&str]) -> anyhow::Result<()> {
         .args(args)
         .output()
         .await
-        .map_err(|error| anyhow::anyhow!("cannot run {program} (is the PostgreSQL client installed?): {error}"))?;
+        .map_err(|error| {
+            anyhow::anyhow!("cannot run {program} (is the PostgreSQL client installed?): {error}")
+        })?;
     if output.status.success() {
         Ok(())
     } else {
-        anyhow::bail!("{program} failed: {}", String::from_utf8_lossy(&output.stderr).trim())
+        anyhow::bail!(
+            "{program} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )
     }
 }

@@ -6,6 +6,7 @@ pub mod ids;
 pub mod markdown;
 pub mod patch;
 pub mod rank;
+pub mod recurrence;
 pub mod user;
 pub mod work_item;
 pub mod work_item_rules;

@@ -12,6 +12,9 @@ tokio::task_local! {
 #[derive(Debug, Default)]
 pub struct RequestContext {
     pub request_id: String,
+    /// The request's path, so code without the request (the panic guard) can tell a page
+    /// from an API call.
+    pub path: String,
     route: Mutex<Option<String>>,
     user_id: Mutex<Option<String>>,
 }
@@ -20,6 +23,15 @@ impl RequestContext {
     pub fn new(request_id: String) -> Arc<RequestContext> {
         Arc::new(RequestContext {
             request_id,
+            ..Default::default()
+        })
+    }
+
+    /// The context of a request for `path`.
+    pub fn for_request(request_id: String, path: String) -> Arc<RequestContext> {
+        Arc::new(RequestContext {
+            request_id,
+            path,
             ..Default::default()
         })
     }
@@ -41,6 +53,11 @@ pub async fn scope<F: Future>(context: Arc<RequestContext>, future: F) -> F::Out
 /// The id of the request being served, if any.
 pub fn current_request_id() -> Option<String> {
     REQUEST.try_with(|r| r.request_id.clone()).ok()
+}
+
+/// The path of the request being served, if any.
+pub fn current_request_path() -> Option<String> {
+    REQUEST.try_with(|r| r.path.clone()).ok()
 }
 
 /// Notes the route template (`/api/work-items/{id}`) that matched.

@@ -16,7 +16,7 @@ use super::{
     api::{health, me, openapi, users, work_items},
     error::AppError,
     middleware::{self as mw, security_headers},
-    pages::{admin_users, auth, home, profile, static_files},
+    pages::{admin_users, auth, profile, static_files},
     routes::{Access::*, RouteInfo, Routes},
 };
 use crate::app::App;
@@ -27,6 +27,7 @@ fn routes() -> Routes {
         // Operations and assets
         .get("/healthz", Public, health::get_healthz)
         .get("/readyz", Public, health::get_readyz)
+        .get("/metrics", OwnAuth, super::api::metrics::get_metrics)
         .get("/static/{file}", Public, static_files::get_static)
         // Sign-in pages
         .get("/auth/signin", Public, auth::get_signin)
@@ -36,7 +37,7 @@ fn routes() -> Routes {
         .post("/auth/verify", Public, auth::post_verify)
         .post("/auth/signout", SignedIn, auth::post_signout)
         // Pages
-        .get("/", SignedIn, home::get_home)
+        .get("/", SignedIn, super::pages::dashboard::get_dashboard)
         .get("/profile", SignedIn, profile::get_profile)
         .post(
             "/profile/password",
@@ -124,6 +125,48 @@ fn routes() -> Routes {
         .get("/admin/users", Admin, admin_users::get_admin_users)
         .post("/admin/users", Admin, admin_users::post_admin_users)
         .post("/admin/users/{id}", Admin, admin_users::post_admin_user)
+        // Pages: dashboard, inbox, calendar, QC, stats, templates, audit (issue 5)
+        .get("/inbox", SignedIn, super::pages::inbox::get_inbox)
+        .post(
+            "/inbox/read",
+            SignedIn,
+            super::pages::inbox::post_inbox_read,
+        )
+        .get("/calendar", SignedIn, super::pages::calendar::get_calendar)
+        .get("/qc", SignedIn, super::pages::qc::get_qc_queue)
+        .get("/stats", SignedIn, super::pages::stats::get_stats)
+        .get(
+            "/templates",
+            SignedIn,
+            super::pages::templates::get_templates,
+        )
+        .post("/templates", Admin, super::pages::templates::post_templates)
+        .get(
+            "/templates/new",
+            Admin,
+            super::pages::templates::get_template_new,
+        )
+        .get(
+            "/templates/{id}/edit",
+            Admin,
+            super::pages::templates::get_template_edit,
+        )
+        .post(
+            "/templates/{id}",
+            Admin,
+            super::pages::templates::post_template,
+        )
+        .get(
+            "/templates/{id}/delete",
+            Admin,
+            super::pages::templates::get_template_delete,
+        )
+        .post(
+            "/templates/{id}/delete",
+            Admin,
+            super::pages::templates::post_template_delete,
+        )
+        .get("/admin/audit", Admin, super::pages::audit::get_audit)
         // API: me and access
         .get("/api/me", SignedIn, me::get_me)
         .get("/api/tokens", SignedIn, me::list_tokens)
@@ -267,6 +310,156 @@ fn routes() -> Routes {
             Admin,
             super::api::templates::delete_template,
         )
+        // Cadences, calendar feeds (issue 7)
+        .get("/cadences", SignedIn, super::pages::cadences::get_cadences)
+        .post("/cadences", Admin, super::pages::cadences::post_cadences)
+        .get(
+            "/cadences/{id}",
+            SignedIn,
+            super::pages::cadences::get_cadence,
+        )
+        .post(
+            "/cadences/{id}",
+            Admin,
+            super::pages::cadences::post_cadence,
+        )
+        .post(
+            "/cadences/{id}/active",
+            Admin,
+            super::pages::cadences::post_cadence_active,
+        )
+        .post(
+            "/cadences/{id}/delete",
+            Admin,
+            super::pages::cadences::post_cadence_delete,
+        )
+        .post(
+            "/profile/notifications",
+            SignedIn,
+            profile::post_profile_notifications,
+        )
+        .post(
+            "/profile/calendar-feeds",
+            SignedIn,
+            profile::post_profile_calendar_feed,
+        )
+        .post(
+            "/profile/calendar-feeds/{id}/revoke",
+            SignedIn,
+            profile::post_profile_calendar_feed_revoke,
+        )
+        .get(
+            "/api/cadences",
+            SignedIn,
+            super::api::cadences::list_cadences,
+        )
+        .post("/api/cadences", Admin, super::api::cadences::create_cadence)
+        .get(
+            "/api/cadences/{id}",
+            SignedIn,
+            super::api::cadences::get_cadence,
+        )
+        .patch(
+            "/api/cadences/{id}",
+            Admin,
+            super::api::cadences::patch_cadence,
+        )
+        .delete(
+            "/api/cadences/{id}",
+            Admin,
+            super::api::cadences::delete_cadence,
+        )
+        .get(
+            "/api/cadences/{id}/preview",
+            SignedIn,
+            super::api::cadences::preview_cadence,
+        )
+        .get(
+            "/api/calendar/feeds",
+            SignedIn,
+            super::api::calendar_feeds::list_calendar_feeds,
+        )
+        .post(
+            "/api/calendar/feeds",
+            SignedIn,
+            super::api::calendar_feeds::create_calendar_feed,
+        )
+        .delete(
+            "/api/calendar/feeds/{id}",
+            SignedIn,
+            super::api::calendar_feeds::delete_calendar_feed,
+        )
+        // The ICS feed: `/calendar/<token>.ics` (the router cannot match a suffix after a
+        // parameter, so the handler strips `.ics`).
+        .get(
+            "/calendar/{token}",
+            OwnAuth,
+            super::api::calendar_feeds::get_calendar_feed,
+        )
+        // Events and HighLevel (issue 6)
+        .post(
+            "/api/webhooks/ghl",
+            OwnAuth,
+            super::api::webhooks::receive_ghl_webhook,
+        )
+        .get("/api/events", SignedIn, super::api::events::list_events)
+        .post("/api/events", SignedIn, super::api::events::create_event)
+        .post(
+            "/api/events/{id}/convert",
+            SignedIn,
+            super::api::events::convert_event,
+        )
+        .post(
+            "/api/events/{id}/dismiss",
+            SignedIn,
+            super::api::events::dismiss_event,
+        )
+        .post(
+            "/api/events/{id}/retry",
+            SignedIn,
+            super::api::events::retry_event,
+        )
+        .post(
+            "/api/ghl/events",
+            SignedIn,
+            super::api::events::queue_ghl_event,
+        )
+        .get(
+            "/api/admin/integration-rules",
+            Admin,
+            super::api::integration_rules::list_integration_rules,
+        )
+        .post(
+            "/api/admin/integration-rules",
+            Admin,
+            super::api::integration_rules::create_integration_rule,
+        )
+        .patch(
+            "/api/admin/integration-rules/{id}",
+            Admin,
+            super::api::integration_rules::patch_integration_rule,
+        )
+        .delete(
+            "/api/admin/integration-rules/{id}",
+            Admin,
+            super::api::integration_rules::delete_integration_rule,
+        )
+        .get("/events", SignedIn, super::pages::events::get_events)
+        .post(
+            "/events/{id}/convert",
+            SignedIn,
+            super::pages::events::post_event_convert,
+        )
+        .post(
+            "/events/{id}/dismiss",
+            SignedIn,
+            super::pages::events::post_event_dismiss,
+        )
+        .post(
+            "/events/{id}/retry",
+            SignedIn,
+            super::pages::events::post_event_retry,
+        )
 }
 
 /// The declared routes, for the route-matrix test and documentation.
@@ -295,15 +488,22 @@ pub fn build(app: App, extra_routes: Router<App>) -> Router {
     router.layer(middleware::from_fn(mw::observe))
 }
 
-/// Unknown paths: JSON 404 under `/api`, a plain page elsewhere.
-async fn not_found(request: Request) -> Response {
+/// Unknown paths: JSON 404 under `/api`, a friendly page elsewhere (in the signed-in frame
+/// when the visitor is signed in; a failed session lookup just shows the anonymous frame).
+async fn not_found(
+    axum::extract::State(app): axum::extract::State<App>,
+    user: Result<super::extract::MaybeUser, Response>,
+    request: Request,
+) -> Response {
     if super::extract::is_api_path(request.uri().path()) {
-        AppError::NotFound.into_response()
-    } else {
-        (
-            axum::http::StatusCode::NOT_FOUND,
-            "Not found: there is no page at this address.",
-        )
-            .into_response()
+        return AppError::NotFound.into_response();
     }
+    let headers = request.headers();
+    let chrome = match user {
+        Ok(super::extract::MaybeUser(Some(user))) => {
+            super::pages::Chrome::load(&app, &user, headers, "").await
+        }
+        _ => super::pages::Chrome::new(None, headers),
+    };
+    super::pages::errors::not_found_page(&app.settings, &chrome)
 }

@@ -15,7 +15,13 @@ use crate::{
 };
 
 pub mod backoff;
+pub mod check_overdue;
 mod claim;
+pub mod deliver_outbound;
+pub mod generate_cadences;
+pub mod process_event;
+pub mod schedule;
+pub mod send_notifications;
 mod worker;
 
 pub use claim::ClaimedJob;
@@ -56,6 +62,14 @@ impl JobRegistry {
     /// The registry the application ships with.
     pub fn standard() -> JobRegistry {
         JobRegistry::default()
+            // Cadences, notification emails and the overdue check (issue 7).
+            .register(Arc::new(generate_cadences::GenerateCadences))
+            .register(Arc::new(send_notifications::SendNotificationEmail))
+            .register(Arc::new(send_notifications::SendDigests))
+            .register(Arc::new(check_overdue::CheckOverdue))
+            // Events and HighLevel (issue 6).
+            .register(Arc::new(process_event::ProcessEvent))
+            .register(Arc::new(deliver_outbound::DeliverOutbound))
     }
 
     /// Adds a handler (later registrations of the same kind replace earlier ones).

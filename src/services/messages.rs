@@ -86,12 +86,26 @@ pub async fn list(db: &Db, item: WorkItemId) -> Result<Vec<MessageView>, Service
     Ok(rows)
 }
 
-/// Logs a message on an item. Every field is checked before anything is written.
+/// Logs a message on an item, without HighLevel delivery (as when GHL is not configured);
+/// see [`create_with_delivery`].
 pub async fn create(
     db: &Db,
     actor: &Actor,
     item: WorkItemId,
     input: NewMessage,
+) -> Result<MessageView, ServiceError> {
+    create_with_delivery(db, actor, item, input, false).await
+}
+
+/// Logs a message on an item. Every field is checked before anything is written. With
+/// `ghl_configured` (GHL_API_KEY and GHL_LOCATION_ID set), an outbound message on an item
+/// with a `ghlContactId` is queued for delivery through HighLevel (PRODUCT §7).
+pub async fn create_with_delivery(
+    db: &Db,
+    actor: &Actor,
+    item: WorkItemId,
+    input: NewMessage,
+    ghl_configured: bool,
 ) -> Result<MessageView, ServiceError> {
     let mut errors = FieldErrors::default();
     let channel = match input.channel.as_deref() {
@@ -113,9 +127,14 @@ pub async fn create(
         unreachable!("every field parsed when there are no errors");
     };
     let inbound = direction == "INBOUND";
-    // later: an OUTBOUND message on an item with a ghlContactId, while GHL is configured, is
-    // saved as QUEUED and its delivery job enqueued here, in this transaction (PRODUCT §7).
-    let status = if inbound { "RECEIVED" } else { "LOGGED" };
+    // An OUTBOUND message on an item with a ghlContactId, while GHL is configured, is saved
+    // as QUEUED and its delivery queued below, in this transaction (PRODUCT §7).
+    let deliver = !inbound && ghl_configured && parent.ghl_contact_id.is_some();
+    let status = match (inbound, deliver) {
+        (true, _) => "RECEIVED",
+        (false, true) => "QUEUED",
+        (false, false) => "LOGGED",
+    };
     let now = time::now();
     let saved = message::ActiveModel {
         id: Set(new_uuid()),
@@ -131,6 +150,9 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    if deliver {
+        crate::services::events::outbound::queue_item_message(&txn, &parent, &saved).await?;
+    }
     audit::record(
         &txn,
         actor,

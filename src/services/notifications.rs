@@ -50,7 +50,7 @@ pub async fn notify(
     if actor.is_some_and(|a| a.0 == recipient) {
         return Ok(());
     }
-    notification::ActiveModel {
+    let created = notification::ActiveModel {
         id: Set(new_uuid()),
         user_id: Set(recipient),
         kind: Set(kind.as_str().to_string()),
@@ -63,7 +63,8 @@ pub async fn notify(
     }
     .insert(conn)
     .await?;
-    Ok(())
+    // The email (if wanted now) is queued in the same transaction as the notification.
+    super::email_notifications::enqueue_if_wanted(conn, &created).await
 }
 
 /// A notification as the API shows it.

@@ -49,8 +49,11 @@ fn label(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// A gauge to append: name, help text, and `(labels, value)` samples.
+pub type Gauge<'a> = (&'a str, &'a str, Vec<(String, f64)>);
+
 /// The text exposition, with `extra` gauges (name, help, [(labels, value)]) appended.
-pub fn render(extra: &[(&str, &str, Vec<(String, f64)>)]) -> String {
+pub fn render(extra: &[Gauge<'_>]) -> String {
     let registry = registry();
     let mut out = String::new();
     let _ = writeln!(

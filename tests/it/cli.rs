@@ -105,7 +105,7 @@ fn the_default_sqlite_database_and_its_folder_are_created() {
     let output = process::run(dir.path(), &[], &["migrate"], "");
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(dir.path().join("data/ops-desktop.db").exists());
-    assert!(text(&output.stdout).contains("Applied 8 migration(s)"));
+    assert!(text(&output.stdout).contains("Applied 10 migration(s)"));
     let again = process::run(dir.path(), &[], &["migrate"], "");
     assert!(text(&again.stdout).contains("up to date"));
 }

@@ -30,6 +30,7 @@ const TABLES: &[&str] = &[
     "integration_events",
     "audit_log",
     "jobs",
+    "notification_preferences",
 ];
 
 const INDEXES: &[&str] = &[
@@ -45,6 +46,7 @@ const INDEXES: &[&str] = &[
     "idx_cadences_slug",
     "idx_integration_events_dedupe_key",
     "idx_jobs_state_run_at",
+    "idx_notifications_overdue_once",
 ];
 
 async fn names(db: &Db, sql_sqlite: &str, sql_postgres: &str) -> Vec<String> {
@@ -82,7 +84,7 @@ async fn indexes(db: &Db) -> Vec<String> {
 async fn migrations_run_from_empty_and_cover_every_entity(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let db = database.connect().await;
-    assert_eq!(db.pending_migrations().await.unwrap().len(), 8);
+    assert_eq!(db.pending_migrations().await.unwrap().len(), 10);
     assert!(
         db.check_ready().await.is_err(),
         "an empty database is not ready"

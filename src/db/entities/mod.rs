@@ -17,6 +17,7 @@ pub mod integration_rule;
 pub mod job;
 pub mod message;
 pub mod notification;
+pub mod notification_preference;
 pub mod qc_checklist_item;
 pub mod session;
 pub mod subtask;

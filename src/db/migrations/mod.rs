@@ -13,6 +13,8 @@ mod m0005_schedules;
 mod m0006_integrations;
 mod m0007_audit_and_jobs;
 mod m0008_search;
+mod m0009_default_rules;
+mod m0010_notification_preferences;
 
 /// Every migration, in the order it is applied. Applied ones are recorded in the `seaql_migrations`
 /// table under their file names (`m0001_people`, ...).
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_integrations::Migration),
             Box::new(m0007_audit_and_jobs::Migration),
             Box::new(m0008_search::Migration),
+            Box::new(m0009_default_rules::Migration),
+            Box::new(m0010_notification_preferences::Migration),
         ]
     }
 }

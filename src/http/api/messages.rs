@@ -29,8 +29,9 @@ pub async fn list_messages(
     Ok(Json(json!({"data": data, "nextCursor": null})))
 }
 
-/// Log a message: one sent to the client (`OUTBOUND`, status `LOGGED`) or one the client
-/// sent elsewhere (`INBOUND`, status `RECEIVED`).
+/// Log a message: one sent to the client (`OUTBOUND`, status `LOGGED`; `QUEUED` for delivery
+/// through HighLevel when GHL is configured and the item has a `ghlContactId`) or one the
+/// client sent elsewhere (`INBOUND`, status `RECEIVED`).
 #[utoipa::path(post, path = "/api/work-items/{id}/messages", tag = "messages", params(("id" = Uuid, Path)), request_body = NewMessage,
     responses((status = 201, body = MessageView), (status = 404, description = "Unknown item"), (status = 422, description = "Invalid fields")))]
 pub async fn create_message(
@@ -40,6 +41,14 @@ pub async fn create_message(
     IdPath(id): IdPath,
     ApiJson(body): ApiJson<NewMessage>,
 ) -> Result<impl IntoResponse, AppError> {
-    let message = messages::create(&app.db, &client.actor_for(&user), WorkItemId(id), body).await?;
+    let deliver = crate::services::events::outbound::ghl_configured(&app.settings);
+    let message = messages::create_with_delivery(
+        &app.db,
+        &client.actor_for(&user),
+        WorkItemId(id),
+        body,
+        deliver,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(json!({"data": message}))))
 }

@@ -35,7 +35,8 @@ pub async fn get_admin_users(
     RequireAdmin(admin): RequireAdmin,
     headers: HeaderMap,
 ) -> Response {
-    let chrome = Chrome::new(Some(&admin), &headers);
+    // The full frame: the People entry highlighted and the unread count shown.
+    let chrome = Chrome::load(&app, &admin, &headers, "people").await;
     match people::list(app.db.conn(), true).await {
         Ok(people) => {
             let page = PeoplePage {

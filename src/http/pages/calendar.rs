@@ -109,7 +109,11 @@ pub async fn get_calendar(
             chrome: &chrome,
             range: range_words(view.from, view.to),
             timezone: view.timezone.clone(),
-            days: view.days.iter().map(|d| day(&app, &names, today, d)).collect(),
+            days: view
+                .days
+                .iter()
+                .map(|d| day(&app, &names, today, d))
+                .collect(),
             previous: format!("/calendar?from={}", view.from - week),
             next: format!("/calendar?from={}", view.from + week),
             showing_today: (view.from..=view.to).contains(&today),
@@ -131,7 +135,10 @@ mod tests {
 
     #[test]
     fn ranges_name_the_month_and_year_once_when_they_can() {
-        assert_eq!(range_words(date("2026-04-01"), date("2026-04-14")), "1 – 14 April 2026");
+        assert_eq!(
+            range_words(date("2026-04-01"), date("2026-04-14")),
+            "1 – 14 April 2026"
+        );
         assert_eq!(
             range_words(date("2026-04-25"), date("2026-05-08")),
             "25 April – 8 May 2026"

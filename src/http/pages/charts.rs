@@ -25,6 +25,8 @@ pub struct Bar {
 /// lists every value for people who cannot see it (the SVG's `aria-label`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BarChart {
+    /// `columns` or `rows`: a class for the page's layout (a wide chart may scroll on phones).
+    pub kind: &'static str,
     pub width: f64,
     pub height: f64,
     pub bars: Vec<Bar>,
@@ -52,18 +54,21 @@ impl BarChart {
     }
 }
 
-/// Width of every chart's drawing space; the SVG scales to its container.
-pub const WIDTH: f64 = 640.0;
+/// Width of a column chart's drawing space; the SVG scales to its container, and these
+/// widths keep 12px text near its real size where the page places each kind of chart.
+pub const COLUMNS_WIDTH: f64 = 900.0;
+/// Width of a row chart's drawing space.
+pub const ROWS_WIDTH: f64 = 480.0;
 const COLUMN_PLOT_HEIGHT: f64 = 160.0;
 const COLUMN_TOP: f64 = 18.0;
 const COLUMN_LABEL_SPACE: f64 = 24.0;
 const SIDE: f64 = 8.0;
 const ROW_HEIGHT: f64 = 28.0;
 const ROW_BAR: f64 = 18.0;
-const ROW_LABEL_SPACE: f64 = 160.0;
-const ROW_VALUE_SPACE: f64 = 44.0;
+const ROW_LABEL_SPACE: f64 = 140.0;
+const ROW_VALUE_SPACE: f64 = 40.0;
 /// Longer row labels are cut (the table next to the chart has them in full).
-const ROW_LABEL_CHARS: usize = 22;
+const ROW_LABEL_CHARS: usize = 20;
 
 fn round(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
@@ -102,7 +107,7 @@ pub fn describe(title: &str, points: &[(String, i64)]) -> String {
 pub fn columns(title: &str, points: &[(String, i64)]) -> BarChart {
     let max = points.iter().map(|(_, v)| *v).max().unwrap_or(0);
     let baseline = COLUMN_TOP + COLUMN_PLOT_HEIGHT;
-    let slot = (WIDTH - 2.0 * SIDE) / points.len().max(1) as f64;
+    let slot = (COLUMNS_WIDTH - 2.0 * SIDE) / points.len().max(1) as f64;
     let bar_width = round(slot * 0.64);
     let bars = points
         .iter()
@@ -126,12 +131,13 @@ pub fn columns(title: &str, points: &[(String, i64)]) -> BarChart {
         })
         .collect();
     BarChart {
-        width: WIDTH,
+        kind: "columns",
+        width: COLUMNS_WIDTH,
         height: baseline + COLUMN_LABEL_SPACE,
         bars,
         axis_x1: SIDE,
         axis_y1: baseline,
-        axis_x2: WIDTH - SIDE,
+        axis_x2: COLUMNS_WIDTH - SIDE,
         axis_y2: baseline,
         label_anchor: "middle",
         value_anchor: "middle",
@@ -144,7 +150,7 @@ pub fn columns(title: &str, points: &[(String, i64)]) -> BarChart {
 pub fn rows(title: &str, points: &[(String, i64)]) -> BarChart {
     let max = points.iter().map(|(_, v)| *v).max().unwrap_or(0);
     let left = ROW_LABEL_SPACE;
-    let space = WIDTH - left - ROW_VALUE_SPACE;
+    let space = ROWS_WIDTH - left - ROW_VALUE_SPACE;
     let bars = points
         .iter()
         .enumerate()
@@ -166,9 +172,11 @@ pub fn rows(title: &str, points: &[(String, i64)]) -> BarChart {
             }
         })
         .collect();
-    let height = round(2.0 * SIDE + points.len().max(1) as f64 * ROW_HEIGHT - (ROW_HEIGHT - ROW_BAR));
+    let height =
+        round(2.0 * SIDE + points.len().max(1) as f64 * ROW_HEIGHT - (ROW_HEIGHT - ROW_BAR));
     BarChart {
-        width: WIDTH,
+        kind: "rows",
+        width: ROWS_WIDTH,
         height,
         bars,
         axis_x1: left,
@@ -203,19 +211,31 @@ mod tests {
         assert_eq!(chart.bars[1].height, COLUMN_PLOT_HEIGHT / 2.0);
         assert_eq!(chart.bars[0].height, 0.0);
         for bar in &chart.bars {
-            assert_eq!(bar.y + bar.height, baseline, "every column stands on the axis");
+            assert_eq!(
+                bar.y + bar.height,
+                baseline,
+                "every column stands on the axis"
+            );
             assert!(bar.x >= 0.0 && bar.x + bar.width <= chart.width);
         }
         assert!(chart.bars[0].x < chart.bars[1].x && chart.bars[1].x < chart.bars[2].x);
         assert_eq!(chart.axis_y1, baseline);
-        assert_eq!(chart.view_box(), format!("0 0 {} {}", WIDTH, chart.height));
+        assert_eq!(
+            chart.view_box(),
+            format!("0 0 {} {}", COLUMNS_WIDTH, chart.height)
+        );
     }
 
     #[test]
     fn all_zero_or_no_data_draws_nothing_and_never_divides_by_zero() {
         let chart = columns("Done", &points(&[0, 0, 0]));
         assert!(chart.is_empty());
-        assert!(chart.bars.iter().all(|b| b.height == 0.0 && b.y.is_finite()));
+        assert!(
+            chart
+                .bars
+                .iter()
+                .all(|b| b.height == 0.0 && b.y.is_finite())
+        );
         let chart = rows("Owners", &[]);
         assert!(chart.bars.is_empty() && chart.is_empty());
         assert!(chart.height > 0.0);
@@ -235,10 +255,13 @@ mod tests {
         let six = rows("Owners", &points(&[3, 2, 1, 1, 1, 1]));
         assert!(six.height > three.height);
         assert_eq!(three.bars[1].y - three.bars[0].y, ROW_HEIGHT);
-        assert_eq!(three.bars[0].width, WIDTH - ROW_LABEL_SPACE - ROW_VALUE_SPACE);
+        assert_eq!(
+            three.bars[0].width,
+            ROWS_WIDTH - ROW_LABEL_SPACE - ROW_VALUE_SPACE
+        );
         for bar in &six.bars {
             assert!(bar.y + bar.height <= six.height);
-            assert!(bar.value_x <= WIDTH);
+            assert!(bar.value_x <= ROWS_WIDTH);
         }
         assert_eq!(three.label_anchor, "end");
     }
@@ -249,9 +272,6 @@ mod tests {
         let chart = rows("Workload", &[(long.clone(), 4), ("Sam".into(), 2)]);
         assert!(chart.bars[0].label.ends_with('…'));
         assert!(chart.bars[0].label.chars().count() <= ROW_LABEL_CHARS);
-        assert_eq!(
-            chart.description,
-            format!("Workload: {long} 4, Sam 2.")
-        );
+        assert_eq!(chart.description, format!("Workload: {long} 4, Sam 2."));
     }
 }

@@ -54,16 +54,25 @@ struct DashboardPage<'a> {
     due_soon: Vec<ItemRow>,
     due_soon_more: bool,
     due_soon_link: String,
+    due_week_link: String,
     to_proof: Vec<ItemRow>,
     to_proof_more: usize,
 }
 
 fn open_statuses() -> Vec<Status> {
-    Status::ALL.iter().copied().filter(|s| s.is_open()).collect()
+    Status::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.is_open())
+        .collect()
 }
 
 /// My open items due before `now` + 7 days (overdue ones first), earliest due first.
-async fn my_due_soon(app: &App, user: &CurrentUser, now: DateTime<Utc>) -> Result<Page, ServiceError> {
+async fn my_due_soon(
+    app: &App,
+    user: &CurrentUser,
+    now: DateTime<Utc>,
+) -> Result<Page, ServiceError> {
     let query = ListQuery {
         statuses: open_statuses(),
         owner: Some(OwnerFilter::User(user.id.0)),
@@ -74,19 +83,26 @@ async fn my_due_soon(app: &App, user: &CurrentUser, now: DateTime<Utc>) -> Resul
     list::list(&app.db, &query).await
 }
 
-/// The same list on the work page, where it can be refined and bookmarked.
-fn due_soon_link(app: &App, now: DateTime<Utc>) -> String {
+/// A list of open work on the work page, where it can be refined and bookmarked: due up to
+/// seven days from now, `mine` or everyone's, and from today on unless overdue ones count.
+fn due_link(app: &App, now: DateTime<Utc>, mine: bool) -> String {
+    let tz = app.settings.timezone;
     let last_day = (now + Duration::days(DUE_SOON_DAYS))
-        .with_timezone(&app.settings.timezone)
+        .with_timezone(&tz)
         .date_naive();
     let statuses: Vec<&str> = open_statuses().iter().map(|s| s.as_str()).collect();
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("owner", "me")
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if mine {
+        query.append_pair("owner", "me");
+    } else {
+        // The team count is of items due from now on (overdue ones have their own count).
+        query.append_pair("dueFrom", &now.with_timezone(&tz).date_naive().to_string());
+    }
+    query
         .append_pair("status", &statuses.join(","))
         .append_pair("dueTo", &last_day.to_string())
-        .append_pair("sort", "dueAt")
-        .finish();
-    format!("/work?{query}")
+        .append_pair("sort", "dueAt");
+    format!("/work?{}", query.finish())
 }
 
 fn counts(numbers: &Stats) -> Counts {
@@ -99,7 +115,11 @@ fn counts(numbers: &Stats) -> Counts {
     }
 }
 
-async fn dashboard(app: &App, user: &CurrentUser, chrome: &Chrome) -> Result<Response, ServiceError> {
+async fn dashboard(
+    app: &App,
+    user: &CurrentUser,
+    chrome: &Chrome,
+) -> Result<Response, ServiceError> {
     let now = time::now();
     let tz = app.settings.timezone;
     let mine = inbox::inbox(&app.db, user.id).await?;
@@ -120,7 +140,8 @@ async fn dashboard(app: &App, user: &CurrentUser, chrome: &Chrome) -> Result<Res
         waiting_more: mine.waiting_on_me.len().saturating_sub(SHOWN),
         due_soon: rows(&mut due.items.iter()),
         due_soon_more: due.next_cursor.is_some(),
-        due_soon_link: due_soon_link(app, now),
+        due_soon_link: due_link(app, now, true),
+        due_week_link: due_link(app, now, false),
         to_proof: rows(&mut mine.to_proof.iter()),
         to_proof_more: mine.to_proof.len().saturating_sub(SHOWN),
     };

@@ -41,19 +41,13 @@ fn wording(status: StatusCode) -> (&'static str, &'static str) {
             "Page not found",
             "There is nothing at this address. It may have moved, or what it showed may have been deleted.",
         ),
-        409 => (
-            "That clashed with something else",
-            "Nothing was changed.",
-        ),
+        409 => ("That clashed with something else", "Nothing was changed."),
         413 => ("That was too large", "Requests may be at most 1 MiB."),
         422 => (
             "Some fields need another look",
             "Nothing was saved. Go back, fix these and try again:",
         ),
-        429 => (
-            "Slow down a little",
-            "Too many requests in a short time.",
-        ),
+        429 => ("Slow down a little", "Too many requests in a short time."),
         503 => (
             "Something we depend on is unavailable",
             "Try again in a moment.",
@@ -100,7 +94,12 @@ pub fn error_page(settings: &Settings, chrome: &Chrome, error: AppError) -> Resp
     if let AppError::Internal(cause) = &error {
         tracing::error!(error = ?cause, "internal error");
     }
-    let mut response = render(settings, chrome, status, &page(chrome, status, details_of(&error)));
+    let mut response = render(
+        settings,
+        chrome,
+        status,
+        &page(chrome, status, details_of(&error)),
+    );
     if let AppError::RateLimited { retry_after_secs } = error {
         response
             .headers_mut()

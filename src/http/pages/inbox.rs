@@ -72,7 +72,11 @@ struct InboxPage<'a> {
     unread: u64,
 }
 
-async fn inbox_page(app: &App, user: &CurrentUser, chrome: &Chrome) -> Result<Response, ServiceError> {
+async fn inbox_page(
+    app: &App,
+    user: &CurrentUser,
+    chrome: &Chrome,
+) -> Result<Response, ServiceError> {
     let now = time::now();
     let tz = app.settings.timezone;
     let mine = inbox::inbox(&app.db, user.id).await?;

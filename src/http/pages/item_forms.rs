@@ -356,7 +356,16 @@ pub async fn post_item_message(
         direction: form.direction,
         body: form.body,
     };
-    match messages::create(&app.db, &client.actor_for(&user), WorkItemId(id), input).await {
+    let deliver = crate::services::events::outbound::ghl_configured(&app.settings);
+    match messages::create_with_delivery(
+        &app.db,
+        &client.actor_for(&user),
+        WorkItemId(id),
+        input,
+        deliver,
+    )
+    .await
+    {
         Ok(_) => back(&app, id, "#messages", "Message logged."),
         Err(error) => refused(&app, &headers, &user, id, error),
     }

@@ -20,7 +20,14 @@ impl Names {
     /// One query for the whole page.
     pub async fn load(app: &App) -> Result<Names, ServiceError> {
         let everyone = people::list(app.db.conn(), true).await?;
-        Ok(Names(everyone.into_iter().map(|p| (p.id, p.name)).collect()))
+        Ok(Names(
+            everyone.into_iter().map(|p| (p.id, p.name)).collect(),
+        ))
+    }
+
+    /// From people already loaded for the page (no second query).
+    pub fn from_people(everyone: &[crate::db::entities::user::Model]) -> Names {
+        Names(everyone.iter().map(|p| (p.id, p.name.clone())).collect())
     }
 
     /// The person's name, if the id is someone's.
@@ -29,34 +36,10 @@ impl Names {
     }
 }
 
-/// The words for a status code.
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "BACKLOG" => "Backlog",
-        "PLANNED" => "Planned",
-        "IN_PROGRESS" => "In progress",
-        "IN_REVIEW" => "In review",
-        "DONE" => "Done",
-        "CANCELLED" => "Cancelled",
-        _ => "Unknown",
-    }
-}
-
-/// The words for a `SCREAMING_SNAKE` code that needs no special wording: `SOCIAL_POST` →
-/// `Social post`.
-pub fn code_label(code: &str) -> String {
-    let lower = code.replace('_', " ").to_lowercase();
-    let mut chars = lower.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 /// `Tue 14 Apr, 10:00` in the organisation's zone.
-pub fn local_time(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%a %-d %b, %H:%M").to_string()
-}
+pub use super::present::local as local_time;
+/// The words for a code: `IN_PROGRESS` → `In progress`, `SOCIAL_POST` → `Social post`.
+pub use super::present::status_label as code_label;
 
 /// `10:00` in the organisation's zone.
 pub fn local_clock(at: DateTime<Utc>, tz: Tz) -> String {
@@ -118,7 +101,7 @@ impl When {
 pub struct ItemRow {
     pub id: Uuid,
     pub title: String,
-    pub status: &'static str,
+    pub status: String,
     /// `HIGH` and `URGENT` are worth a badge; the others are not.
     pub priority: Option<String>,
     pub owner: Option<String>,
@@ -149,7 +132,7 @@ impl ItemRow {
         ItemRow {
             id: item.id,
             title: item.title.clone(),
-            status: status_label(&item.status),
+            status: code_label(&item.status),
             priority: matches!(item.priority.as_str(), "HIGH" | "URGENT")
                 .then(|| code_label(&item.priority)),
             owner: names.get(item.owner_id),
@@ -177,7 +160,8 @@ impl ItemRow {
 /// `javascript:` address someone typed) is shown as text.
 pub fn is_web_address(text: &str) -> bool {
     let lower = text.trim().to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://")) && !lower.contains(char::is_whitespace)
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && !lower.contains(char::is_whitespace)
 }
 
 #[cfg(test)]
@@ -195,14 +179,6 @@ mod tests {
         assert_eq!(duration_words(-40), "just now");
         assert_eq!(ago(7_200), "2 hours ago");
         assert_eq!(ago(1), "just now");
-    }
-
-    #[test]
-    fn codes_become_words() {
-        assert_eq!(status_label("IN_PROGRESS"), "In progress");
-        assert_eq!(code_label("SOCIAL_POST"), "Social post");
-        assert_eq!(code_label("URGENT"), "Urgent");
-        assert_eq!(code_label(""), "");
     }
 
     #[test]

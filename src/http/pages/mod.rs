@@ -11,15 +11,27 @@ use super::{cookies, error::AppError, extract::CurrentUser};
 use crate::config::Settings;
 
 pub mod admin_users;
+pub mod audit;
 pub mod auth;
 pub mod board;
-pub mod home;
+pub mod cadences;
+pub mod calendar;
+pub mod charts;
+pub mod dashboard;
+pub mod errors;
+pub mod events;
+pub mod inbox;
 pub mod item;
 pub mod item_forms;
+pub mod item_rows;
 pub mod new_item;
 pub mod present;
 pub mod profile;
+pub mod qc;
 pub mod static_files;
+pub mod stats;
+pub mod template_form;
+pub mod templates;
 pub mod work_list;
 
 /// What every page's frame shows: the signed-in person, their unread count, the section
@@ -150,38 +162,9 @@ pub struct MessagePage<'a> {
     pub message: &'a str,
 }
 
-/// An error as an HTML page (API routes use JSON instead).
+/// An error as a friendly HTML page (API routes use JSON instead); see [`errors`].
 pub fn error_page(settings: &Settings, chrome: &Chrome, error: AppError) -> Response {
-    if let AppError::Internal(_) = &error {
-        return error.into_response();
-    }
-    let status = error.status();
-    let message = match &error {
-        AppError::Validation(fields) => fields
-            .0
-            .iter()
-            .map(|(field, problems)| format!("{field}: {}", problems.join("; ")))
-            .collect::<Vec<_>>()
-            .join(". "),
-        other => other.to_string(),
-    };
-    let title = status.canonical_reason().unwrap_or("Error");
-    let mut response = render(
-        settings,
-        chrome,
-        status,
-        &MessagePage {
-            chrome,
-            title,
-            message: &message,
-        },
-    );
-    if let AppError::RateLimited { retry_after_secs } = error {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, retry_after_secs.max(1).into());
-    }
-    response
+    errors::error_page(settings, chrome, error)
 }
 
 #[cfg(test)]

@@ -20,7 +20,13 @@ use crate::{
         extract::{CsrfForm, CurrentUser},
         pages::auth::EmptyForm,
     },
-    services::{ServiceError, signin::ClientInfo, users},
+    services::{
+        ServiceError,
+        calendar_feeds::{self, FeedView, NewFeed},
+        email_notifications::{self, EmailPreferences, PreferencesInput},
+        signin::ClientInfo,
+        users,
+    },
 };
 
 struct SessionRow {
@@ -48,6 +54,37 @@ struct ProfilePage<'a> {
     tokens: Vec<TokenRow>,
     new_token: Option<String>,
     has_password: bool,
+    /// Email notification choices and calendar feeds (issue 7).
+    spine: ProfileSpine,
+}
+
+/// The profile's email-notification form and calendar feeds.
+struct ProfileSpine {
+    email: EmailPreferences,
+    timezone: String,
+    hours: Vec<(u32, String)>,
+    feeds: Vec<FeedView>,
+    new_feed_url: Option<String>,
+}
+
+impl ProfileSpine {
+    async fn load(
+        app: &App,
+        user: &CurrentUser,
+        new_feed_url: Option<String>,
+    ) -> Result<ProfileSpine, ServiceError> {
+        Ok(ProfileSpine {
+            email: email_notifications::preferences(app.db.conn(), user.id).await?,
+            timezone: app.settings.timezone.name().to_string(),
+            hours: (0..24).map(|h| (h, format!("{h:02}:00"))).collect(),
+            feeds: calendar_feeds::list(app.db.conn(), user.id).await?,
+            new_feed_url,
+        })
+    }
+
+    fn mode_is(&self, mode: &str) -> bool {
+        self.email.mode.as_str() == mode
+    }
 }
 
 fn when(at: DateTime<Utc>) -> String {
@@ -59,7 +96,9 @@ async fn profile_page(
     user: &CurrentUser,
     headers: &HeaderMap,
     new_token: Option<String>,
+    new_feed_url: Option<String>,
 ) -> Result<Response, ServiceError> {
+    let spine = ProfileSpine::load(app, user, new_feed_url).await?;
     let session_rows = sessions::list(app.db.conn(), user.id).await?;
     let token_rows = api_tokens::list(app.db.conn(), user.id).await?;
     let account = users::find_by_id(app.db.conn(), user.id)
@@ -97,6 +136,7 @@ async fn profile_page(
             .collect(),
         new_token,
         has_password: account.password_hash.is_some(),
+        spine,
     };
     Ok(render(&app.settings, &chrome, StatusCode::OK, &page))
 }
@@ -122,7 +162,7 @@ pub async fn get_profile(
     user: CurrentUser,
     headers: HeaderMap,
 ) -> Response {
-    let result = profile_page(&app, &user, &headers, None).await;
+    let result = profile_page(&app, &user, &headers, None, None).await;
     page_or_error(&app, &user, &headers, result)
 }
 
@@ -140,7 +180,7 @@ pub async fn post_profile_token(
 ) -> Response {
     let result =
         match api_tokens::create(&app.db, &client.actor_for(&user), user.id, &form.name).await {
-            Ok((token, _)) => profile_page(&app, &user, &headers, Some(token)).await,
+            Ok((token, _)) => profile_page(&app, &user, &headers, Some(token), None).await,
             Err(error) => Err(error),
         };
     page_or_error(&app, &user, &headers, result)
@@ -232,6 +272,99 @@ pub async fn post_profile_password(
     .await;
     match outcome {
         Ok(()) => redirect_with_flash(&app.settings, "/profile", "Your password is saved."),
+        Err(error) => error_page(
+            &app.settings,
+            &Chrome::new(Some(&user), &headers),
+            error.into(),
+        ),
+    }
+}
+
+/// The email-notification form: a mode, a digest hour and a checkbox per kind.
+#[derive(Deserialize)]
+pub struct NotificationsForm {
+    mode: String,
+    digest_hour: String,
+    on_waiting: Option<String>,
+    on_mention: Option<String>,
+    on_assigned: Option<String>,
+    on_changes_requested: Option<String>,
+    on_client_reply: Option<String>,
+    on_overdue: Option<String>,
+}
+
+/// `POST /profile/notifications`: saves one's email-notification choices.
+pub async fn post_profile_notifications(
+    State(app): State<App>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    CsrfForm { user, form }: CsrfForm<NotificationsForm>,
+) -> Response {
+    let kinds = [
+        ("WAITING", &form.on_waiting),
+        ("MENTION", &form.on_mention),
+        ("ASSIGNED", &form.on_assigned),
+        ("CHANGES_REQUESTED", &form.on_changes_requested),
+        ("CLIENT_REPLY", &form.on_client_reply),
+        ("OVERDUE", &form.on_overdue),
+    ]
+    .into_iter()
+    .filter(|(_, ticked)| ticked.is_some())
+    .map(|(kind, _)| kind.to_string())
+    .collect();
+    let input = PreferencesInput {
+        mode: form.mode,
+        digest_hour: form.digest_hour,
+        kinds,
+    };
+    let actor = client.actor_for(&user);
+    match email_notifications::save_preferences(&app.db, &actor, user.id, &input).await {
+        Ok(_) => redirect_with_flash(&app.settings, "/profile", "Your email choices are saved."),
+        Err(error) => error_page(
+            &app.settings,
+            &Chrome::new(Some(&user), &headers),
+            error.into(),
+        ),
+    }
+}
+
+/// The new-feed form.
+#[derive(Deserialize)]
+pub struct CalendarFeedForm {
+    name: Option<String>,
+    scope: Option<String>,
+}
+
+/// `POST /profile/calendar-feeds`: creates a feed and shows its private URL once.
+pub async fn post_profile_calendar_feed(
+    State(app): State<App>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    CsrfForm { user, form }: CsrfForm<CalendarFeedForm>,
+) -> Response {
+    let input = NewFeed {
+        name: form.name,
+        scope: form.scope,
+    };
+    let actor = client.actor_for(&user);
+    let result = match calendar_feeds::create(&app.db, &actor, &app.settings, user.id, input).await
+    {
+        Ok(feed) => profile_page(&app, &user, &headers, None, Some(feed.url)).await,
+        Err(error) => Err(error),
+    };
+    page_or_error(&app, &user, &headers, result)
+}
+
+/// `POST /profile/calendar-feeds/{id}/revoke`: the feed's URL stops working at once.
+pub async fn post_profile_calendar_feed_revoke(
+    State(app): State<App>,
+    Path(id): Path<Uuid>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    CsrfForm { user, .. }: CsrfForm<EmptyForm>,
+) -> Response {
+    match calendar_feeds::revoke(&app.db, &client.actor_for(&user), user.id, id).await {
+        Ok(()) => redirect_with_flash(&app.settings, "/profile", "The calendar feed is revoked."),
         Err(error) => error_page(
             &app.settings,
             &Chrome::new(Some(&user), &headers),

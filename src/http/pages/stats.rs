@@ -14,7 +14,7 @@ use super::{
     Chrome,
     charts::{self, BarChart},
     error_page,
-    item_rows::{code_label, duration_words, local_time, status_label},
+    item_rows::{code_label, duration_words, local_time},
     render,
 };
 use crate::{
@@ -76,7 +76,7 @@ fn figures(numbers: &Stats) -> Vec<Figure> {
         .filter(|s| s.is_open())
         .map(|s| {
             let count = numbers.open_by_status.get(s.as_str()).copied().unwrap_or(0);
-            (status_label(s.as_str()).to_string(), count)
+            (code_label(s.as_str()), count)
         })
         .collect();
     let owners: Vec<(String, i64)> = numbers

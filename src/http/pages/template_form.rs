@@ -75,7 +75,10 @@ impl TemplateForm {
             raw => match raw.parse::<i64>() {
                 Ok(days) => Some(days),
                 Err(_) => {
-                    errors.add("durationDays", "durationDays must be a whole number of days");
+                    errors.add(
+                        "durationDays",
+                        "durationDays must be a whole number of days",
+                    );
                     None
                 }
             },
@@ -173,10 +176,7 @@ pub struct Choice {
     pub selected: bool,
 }
 
-fn choices<'a>(
-    values: impl Iterator<Item = (&'a str, String)>,
-    current: &str,
-) -> Vec<Choice> {
+fn choices<'a>(values: impl Iterator<Item = (&'a str, String)>, current: &str) -> Vec<Choice> {
     values
         .map(|(value, label)| Choice {
             selected: value == current,
@@ -201,7 +201,9 @@ impl FormChoices {
         let none = std::iter::once(("", "None".to_string()));
         FormChoices {
             types: choices(
-                ItemType::ALL.iter().map(|t| (t.as_str(), code_label(t.as_str()))),
+                ItemType::ALL
+                    .iter()
+                    .map(|t| (t.as_str(), code_label(t.as_str()))),
                 &form.item_type,
             ),
             deliverable_types: choices(
@@ -213,7 +215,9 @@ impl FormChoices {
                 &form.deliverable_type,
             ),
             priorities: choices(
-                Priority::ALL.iter().map(|p| (p.as_str(), code_label(p.as_str()))),
+                Priority::ALL
+                    .iter()
+                    .map(|p| (p.as_str(), code_label(p.as_str()))),
                 &form.priority,
             ),
             owners: people
@@ -263,7 +267,12 @@ mod tests {
             .collect();
         assert_eq!(
             steps,
-            [("Draft", -3), ("Send", 0), ("Celebrate", 0), ("Pipes | in | title", 2)]
+            [
+                ("Draft", -3),
+                ("Send", 0),
+                ("Celebrate", 0),
+                ("Pipes | in | title", 2)
+            ]
         );
     }
 

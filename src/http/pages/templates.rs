@@ -142,7 +142,10 @@ pub async fn get_templates(
         let page = TemplatesPage {
             chrome: &chrome,
             is_admin: user.is_admin(),
-            templates: all.into_iter().map(|t| TemplateCard::new(t, &names)).collect(),
+            templates: all
+                .into_iter()
+                .map(|t| TemplateCard::new(t, &names))
+                .collect(),
         };
         Ok::<_, ServiceError>(render(&app.settings, &chrome, StatusCode::OK, &page))
     }
@@ -187,7 +190,15 @@ pub async fn get_template_new(
     headers: HeaderMap,
 ) -> Response {
     let chrome = Chrome::load(&app, &admin, &headers, "templates").await;
-    edit_page(&app, &admin, &chrome, None, TemplateForm::blank(), FieldErrors::default()).await
+    edit_page(
+        &app,
+        &admin,
+        &chrome,
+        None,
+        TemplateForm::blank(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 /// `GET /templates/{id}/edit` (admins)
@@ -201,7 +212,15 @@ pub async fn get_template_edit(
     match templates::get(&app.db, TemplateId(id)).await {
         Ok(template) => {
             let form = TemplateForm::from_view(&template);
-            edit_page(&app, &admin, &chrome, Some(id), form, FieldErrors::default()).await
+            edit_page(
+                &app,
+                &admin,
+                &chrome,
+                Some(id),
+                form,
+                FieldErrors::default(),
+            )
+            .await
         }
         Err(error) => error_page(&app.settings, &chrome, error.into()),
     }
@@ -229,7 +248,11 @@ async fn saved_or_form(
             let chrome = Chrome::load(app, admin, headers, "templates").await;
             edit_page(app, admin, &chrome, id, form, errors).await
         }
-        Err(error) => error_page(&app.settings, &Chrome::new(Some(admin), headers), error.into()),
+        Err(error) => error_page(
+            &app.settings,
+            &Chrome::new(Some(admin), headers),
+            error.into(),
+        ),
     }
 }
 
@@ -301,7 +324,11 @@ pub async fn post_template_delete(
     let name = match templates::get(&app.db, TemplateId(id)).await {
         Ok(template) => template.name,
         Err(error) => {
-            return error_page(&app.settings, &Chrome::new(Some(&admin), &headers), error.into());
+            return error_page(
+                &app.settings,
+                &Chrome::new(Some(&admin), &headers),
+                error.into(),
+            );
         }
     };
     match templates::delete(&app.db, &client.actor_for(&admin), TemplateId(id)).await {

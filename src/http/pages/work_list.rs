@@ -131,8 +131,7 @@ pub async fn get_work_list(
                 Err(error) => return error_page(&app.settings, &chrome, error.into()),
             },
             Err(errors) => {
-                let problems = errors.0.into_values().flatten()
-                    .collect();
+                let problems = errors.0.into_values().flatten().collect();
                 (Vec::new(), problems, None, StatusCode::UNPROCESSABLE_ENTITY)
             }
         };

@@ -3,6 +3,8 @@
 
 pub mod app;
 pub mod database;
+pub mod ghl;
+pub mod ghl_mock;
 pub mod personas;
 pub mod process;
 pub mod proxy;

@@ -1,0 +1,74 @@
+//! `/api/admin/integration-rules` (admins): the rules that decide what incoming events
+//! become.
+
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use serde_json::json;
+
+use super::path_id::IdPath;
+use crate::{
+    app::App,
+    http::{
+        error::AppError,
+        extract::{ApiJson, RequireAdmin},
+    },
+    services::{
+        events::rules::{self, RuleInput, RuleView},
+        signin::ClientInfo,
+    },
+};
+
+/// Every rule, in the order they are tried.
+#[utoipa::path(get, path = "/api/admin/integration-rules", tag = "events",
+    responses((status = 200, description = "`{\"data\": [RuleView], \"nextCursor\": null}`", body = [RuleView]),
+        (status = 403, description = "Admins only")))]
+pub async fn list_integration_rules(
+    State(app): State<App>,
+    RequireAdmin(_admin): RequireAdmin,
+) -> Result<impl IntoResponse, AppError> {
+    let data = rules::list(&app.db).await?;
+    Ok(Json(json!({"data": data, "nextCursor": null})))
+}
+
+/// Create a rule; `name`, `eventType` and `action` are required.
+#[utoipa::path(post, path = "/api/admin/integration-rules", tag = "events", request_body = RuleInput,
+    responses((status = 201, body = RuleView), (status = 403, description = "Admins only"),
+        (status = 422, description = "Invalid fields")))]
+pub async fn create_integration_rule(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<RuleInput>,
+) -> Result<impl IntoResponse, AppError> {
+    let rule = rules::create(&app.db, &client.actor_for(&admin), body).await?;
+    Ok((StatusCode::CREATED, Json(json!({"data": rule}))))
+}
+
+/// Change a rule: only the fields sent (`templateId: null` clears the template).
+#[utoipa::path(patch, path = "/api/admin/integration-rules/{id}", tag = "events", params(("id" = Uuid, Path)),
+    request_body = RuleInput,
+    responses((status = 200, body = RuleView), (status = 403, description = "Admins only"),
+        (status = 404, description = "Unknown rule"), (status = 422, description = "Invalid fields")))]
+pub async fn patch_integration_rule(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    client: ClientInfo,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<RuleInput>,
+) -> Result<impl IntoResponse, AppError> {
+    let rule = rules::update(&app.db, &client.actor_for(&admin), id, body).await?;
+    Ok(Json(json!({"data": rule})))
+}
+
+/// Delete a rule.
+#[utoipa::path(delete, path = "/api/admin/integration-rules/{id}", tag = "events", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted"), (status = 403, description = "Admins only"),
+        (status = 404, description = "Unknown rule")))]
+pub async fn delete_integration_rule(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    client: ClientInfo,
+    IdPath(id): IdPath,
+) -> Result<impl IntoResponse, AppError> {
+    rules::delete(&app.db, &client.actor_for(&admin), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,78 @@
+//! `POST /api/webhooks/ghl`: HighLevel's webhooks. The body is read as raw bytes, checked for
+//! authenticity, and only then parsed (ARCHITECTURE.md, "Webhooks"); the 200 goes out after
+//! the event is committed.
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use crate::{
+    app::App,
+    http::error::AppError,
+    integrations::ghl::signature::WebhookCredentials,
+    services::{
+        events::intake::{self, WebhookError},
+        signin::ClientInfo,
+    },
+};
+
+/// Receive a HighLevel webhook. Authenticated by `X-GHL-Signature` (Ed25519 over the raw
+/// body, HighLevel's key), `Authorization: Bearer <GHL_WEBHOOK_SECRET>`, or
+/// `X-Ops-Signature: sha256=<hex HMAC-SHA256 of the body>`. A redelivery (same `webhookId`, or
+/// same type, id and timestamp) answers 200 with `duplicate: true` and is stored once.
+#[utoipa::path(post, path = "/api/webhooks/ghl", tag = "events",
+    request_body(content = Object, description = "A HighLevel payload, flat or nested under `data`"),
+    params(
+        ("X-GHL-Signature" = Option<String>, Header, description = "Ed25519 signature of the body, base64"),
+        ("X-Ops-Signature" = Option<String>, Header, description = "`sha256=<hex HMAC-SHA256 of the body>`"),
+    ),
+    responses(
+        (status = 200, description = "`{\"data\": {\"id\", \"state\", \"duplicate\"}}`: stored before this answer"),
+        (status = 400, description = "Not a JSON object"),
+        (status = 401, description = "No valid signature or secret (audited; nothing stored)"),
+        (status = 429, description = "Too many refused webhooks from this address"),
+    ))]
+pub async fn receive_ghl_webhook(
+    State(app): State<App>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let credentials = WebhookCredentials {
+        ghl_signature: header("x-ghl-signature"),
+        authorization: header("authorization"),
+        ops_signature: header("x-ops-signature"),
+    };
+    let actor = crate::services::audit::Actor {
+        user_id: None,
+        ip: client.ip.clone(),
+        request_id: client.request_id.clone(),
+    };
+    let refusals = &app.limits.api;
+    match intake::receive_ghl_webhook(&app.db, &app.settings, refusals, &actor, credentials, &body)
+        .await
+    {
+        Ok(stored) => Json(json!({"data": {
+            "id": stored.event.id,
+            "state": stored.event.state,
+            "duplicate": stored.duplicate,
+        }}))
+        .into_response(),
+        Err(WebhookError::Unauthorized) => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": WebhookError::Unauthorized.to_string()})),
+        )
+            .into_response(),
+        Err(WebhookError::TooManyRefusals(retry_after_secs)) => {
+            AppError::RateLimited { retry_after_secs }.into_response()
+        }
+        Err(WebhookError::Malformed(reason)) => AppError::BadRequest(reason).into_response(),
+        Err(WebhookError::Service(error)) => AppError::from(error).into_response(),
+    }
+}

@@ -1,0 +1,370 @@
+//! The audit log page (`/admin/audit`, admins, PRODUCT §8): newest first, filtered by actor,
+//! action, item and a range of local days through a GET form (so a filtered view is a link),
+//! and paged with an "Older entries" link carrying the service's cursor.
+
+use askama::Template;
+use axum::{
+    extract::{RawQuery, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{
+    Chrome, error_page,
+    item_rows::{Names, When},
+    render,
+    template_form::Choice,
+};
+use crate::{
+    app::App,
+    db::entities::audit_log,
+    domain::{FieldErrors, local_day_start},
+    http::{api::query::query_pairs, extract::RequireAdmin},
+    services::{audit_query, people},
+};
+
+/// The filter form's values, as typed (kept to fill the form again).
+#[derive(Default)]
+struct Filters {
+    actor: String,
+    action: String,
+    item: String,
+    from: String,
+    to: String,
+    /// Entries per page (the service's default unless a link asks for another).
+    limit: String,
+    cursor: String,
+}
+
+impl Filters {
+    fn read(pairs: &[(String, String)]) -> Filters {
+        let mut filters = Filters::default();
+        for (name, value) in pairs {
+            let value = value.trim().to_string();
+            match name.as_str() {
+                "actor" => filters.actor = value,
+                "action" => filters.action = value,
+                "item" => filters.item = value,
+                "from" => filters.from = value,
+                "to" => filters.to = value,
+                "limit" => filters.limit = value,
+                "cursor" => filters.cursor = value,
+                // A stray parameter (a bookmarklet, a typo) should not cost the page.
+                _ => {}
+            }
+        }
+        filters
+    }
+
+    /// The service's parameters: ids as they are, local days as RFC 3339 instants (`to`
+    /// includes its whole day), and an item given as its page address reduced to its id.
+    fn to_query(&self, tz: Tz) -> Result<audit_query::AuditQuery, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut day = |name: &str, raw: &str, end: bool| {
+            if raw.is_empty() {
+                return;
+            }
+            let start = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| if end { d.succ_opt() } else { Some(d) })
+                .and_then(|d| local_day_start(d, tz));
+            match start {
+                Some(at) => pairs.push((name.to_string(), at.to_rfc3339())),
+                None => errors.add(name, format!("{name} must be a date such as 2026-03-01")),
+            }
+        };
+        day("from", &self.from, false);
+        day("to", &self.to, true);
+        let item = self.item.rsplit('/').next().unwrap_or_default();
+        for (name, value) in [
+            ("actorId", self.actor.as_str()),
+            ("action", self.action.as_str()),
+            ("workItemId", item),
+            ("limit", self.limit.as_str()),
+            ("cursor", self.cursor.as_str()),
+        ] {
+            if !value.is_empty() {
+                pairs.push((name.to_string(), value.to_string()));
+            }
+        }
+        let parsed = audit_query::parse(&pairs);
+        match (parsed, errors.is_empty()) {
+            (Ok(query), true) => Ok(query),
+            (Ok(_), false) => Err(errors),
+            (Err(more), _) => {
+                for (field, problems) in more.0 {
+                    let shown = match field.as_str() {
+                        "actorId" => "actor",
+                        "workItemId" => "item",
+                        other => other,
+                    };
+                    for problem in problems {
+                        errors.add(shown, problem);
+                    }
+                }
+                Err(errors)
+            }
+        }
+    }
+
+    /// This view's address, at `cursor` (or at the newest entries).
+    fn link_with_cursor(&self, cursor: Option<&str>) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("item", &self.item),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("limit", &self.limit),
+        ] {
+            if !value.is_empty() {
+                query.append_pair(name, value);
+            }
+        }
+        if let Some(cursor) = cursor {
+            query.append_pair("cursor", cursor);
+        }
+        match query.finish() {
+            query if query.is_empty() => "/admin/audit".to_string(),
+            query => format!("/admin/audit?{query}"),
+        }
+    }
+}
+
+/// One changed field of an entry.
+struct Change {
+    field: String,
+    before: String,
+    after: String,
+}
+
+/// An entry as the page shows it.
+struct EntryRow {
+    when: When,
+    actor: String,
+    action: String,
+    summary: String,
+    work_item_id: Option<Uuid>,
+    changes: Vec<Change>,
+    ip: String,
+    request_id: String,
+}
+
+const VALUE_CHARS: usize = 80;
+
+fn value_text(value: Option<&Value>) -> String {
+    let text = match value {
+        None | Some(Value::Null) => return "—".to_string(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    };
+    if text.chars().count() > VALUE_CHARS {
+        let cut: String = text.chars().take(VALUE_CHARS - 1).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+/// The fields of `before` and `after`, each once: those of `after` first, then any that only
+/// `before` has (a field that was cleared).
+fn changes(before: Option<&Value>, after: Option<&Value>) -> Vec<Change> {
+    let field_names = |value: Option<&Value>| -> Vec<String> {
+        match value {
+            Some(Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut names = field_names(after);
+    for name in field_names(before) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+        .into_iter()
+        .map(|field| Change {
+            before: value_text(before.and_then(|b| b.get(&field))),
+            after: value_text(after.and_then(|a| a.get(&field))),
+            field,
+        })
+        .collect()
+}
+
+impl EntryRow {
+    fn new(entry: audit_log::Model, names: &Names, tz: Tz) -> EntryRow {
+        EntryRow {
+            when: When::new(entry.created_at, tz),
+            actor: names
+                .get(entry.actor_id)
+                .unwrap_or_else(|| "System or visitor".into()),
+            changes: changes(entry.before.as_ref(), entry.after.as_ref()),
+            summary: entry.summary.unwrap_or_else(|| entry.entity_type.clone()),
+            action: entry.action,
+            work_item_id: entry.work_item_id,
+            ip: entry.ip.unwrap_or_default(),
+            request_id: entry.request_id.unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage<'a> {
+    chrome: &'a Chrome,
+    filters: Filters,
+    actors: Vec<Choice>,
+    errors: FieldErrors,
+    entries: Vec<EntryRow>,
+    older: Option<String>,
+    /// The first page of the same filters, when this is a later page.
+    newest: Option<String>,
+    timezone: String,
+}
+
+impl AuditPage<'_> {
+    /// The problems of `field`, as one sentence (empty when there are none).
+    fn error(&self, field: &str) -> String {
+        self.errors
+            .0
+            .get(field)
+            .map(|problems| problems.join("; "))
+            .unwrap_or_default()
+    }
+}
+
+/// `GET /admin/audit?actor=&action=&item=&from=&to=&cursor=`
+pub async fn get_audit(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let chrome = Chrome::load(&app, &admin, &headers, "audit").await;
+    let tz = app.settings.timezone;
+    let filters = match query_pairs(raw) {
+        Ok(pairs) => Filters::read(&pairs),
+        Err(error) => return error_page(&app.settings, &chrome, error),
+    };
+    let everyone = match people::list(app.db.conn(), true).await {
+        Ok(everyone) => everyone,
+        Err(error) => return error_page(&app.settings, &chrome, error.into()),
+    };
+    let names = Names::from_people(&everyone);
+    let (entries, older, errors) = match filters.to_query(tz) {
+        Ok(query) => match audit_query::list(&app.db, &query).await {
+            Ok(page) => (
+                page.entries,
+                page.next_cursor.map(|c| filters.link_with_cursor(Some(&c))),
+                FieldErrors::default(),
+            ),
+            Err(error) => return error_page(&app.settings, &chrome, error.into()),
+        },
+        Err(errors) => (Vec::new(), None, errors),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = AuditPage {
+        chrome: &chrome,
+        actors: everyone
+            .iter()
+            .map(|person| Choice {
+                selected: person.id.to_string() == filters.actor,
+                value: person.id.to_string(),
+                label: person.name.clone(),
+            })
+            .collect(),
+        newest: (!filters.cursor.is_empty()).then(|| filters.link_with_cursor(None)),
+        filters,
+        errors,
+        entries: entries
+            .into_iter()
+            .map(|e| EntryRow::new(e, &names, tz))
+            .collect(),
+        older,
+        timezone: tz.name().to_string(),
+    };
+    render(&app.settings, &chrome, status, &page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn filters(list: &[(&str, &str)]) -> Filters {
+        let pairs: Vec<(String, String)> = list
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Filters::read(&pairs)
+    }
+
+    #[test]
+    fn local_days_become_instants_and_to_includes_its_day() {
+        let tz: Tz = "Europe/London".parse().unwrap();
+        let query = filters(&[("from", "2026-07-01"), ("to", "2026-07-01"), ("junk", "x")])
+            .to_query(tz)
+            .unwrap();
+        assert_eq!(
+            query.from.unwrap().to_rfc3339(),
+            "2026-06-30T23:00:00+00:00"
+        );
+        assert_eq!(query.to.unwrap().to_rfc3339(), "2026-07-01T23:00:00+00:00");
+    }
+
+    #[test]
+    fn an_item_may_be_given_as_its_address_and_bad_values_are_named_as_in_the_form() {
+        let id = Uuid::now_v7();
+        let address = format!("https://ops.example.com/work/{id}");
+        let query = filters(&[("item", &address)])
+            .to_query(chrono_tz::UTC)
+            .unwrap();
+        assert_eq!(query.work_item_id, Some(id));
+        let errors = filters(&[("item", "nope"), ("actor", "x"), ("from", "July")])
+            .to_query(chrono_tz::UTC)
+            .unwrap_err();
+        for field in ["item", "actor", "from"] {
+            assert!(errors.0.contains_key(field), "{field}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn the_older_link_keeps_the_filters() {
+        let link = filters(&[("action", "template.create"), ("from", "2026-01-01")])
+            .link_with_cursor(Some("abc"));
+        assert_eq!(
+            link,
+            "/admin/audit?action=template.create&from=2026-01-01&cursor=abc"
+        );
+        assert_eq!(
+            filters(&[("cursor", "abc")]).link_with_cursor(None),
+            "/admin/audit"
+        );
+    }
+
+    #[test]
+    fn changes_pair_before_and_after_field_by_field() {
+        let before = json!({"status": "PLANNED", "ownerId": null});
+        let after = json!({"status": "DONE", "title": "x".repeat(100)});
+        let list = changes(Some(&before), Some(&after));
+        let fields: Vec<&str> = list.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["status", "title", "ownerId"]);
+        assert_eq!(
+            (list[0].before.as_str(), list[0].after.as_str()),
+            ("PLANNED", "DONE")
+        );
+        assert_eq!(list[1].before, "—");
+        assert!(list[1].after.ends_with('…') && list[1].after.chars().count() == VALUE_CHARS);
+        assert!(changes(None, Some(&json!("text"))).is_empty());
+    }
+}

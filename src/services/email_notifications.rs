@@ -1,0 +1,183 @@
+//! Email notifications (PRODUCT §4): each person chooses immediate emails, a daily digest at a
+//! local hour, or none, and which kinds of notification count. Sending goes through the job
+//! queue and the [`Mailer`](crate::email::Mailer).
+//!
+//! Never twice for one event: a notification is *claimed* by setting `emailed_at` with a
+//! conditional update (`WHERE emailed_at IS NULL`) before its mail is sent, so of two senders
+//! (a retried job, another instance, the digest) exactly one wins. A failed send releases the
+//! claim for the retry. A process that dies between claim and send loses that one mail rather
+//! than risking a duplicate.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::ServiceError;
+use crate::{
+    config::Settings,
+    db::{
+        Db,
+        entities::{notification, user},
+        time,
+    },
+    domain::ids::UserId,
+    email::{Mailer, OutgoingEmail},
+    jobs,
+};
+
+pub mod digest;
+pub mod overdue;
+mod preferences;
+
+pub use preferences::{
+    EmailMode, EmailPreferences, PreferencesInput, preferences, save_preferences,
+};
+
+/// Called for every new notification, in its transaction: queues its email when the recipient
+/// wants this kind immediately (digests pick up the rest at their hour).
+pub async fn enqueue_if_wanted(
+    conn: &impl ConnectionTrait,
+    created: &notification::Model,
+) -> Result<(), ServiceError> {
+    let wanted = preferences(conn, UserId(created.user_id)).await?;
+    if wanted.mode == EmailMode::Immediate && wanted.wants(&created.kind) {
+        jobs::enqueue(
+            conn,
+            jobs::send_notifications::SEND_ONE,
+            json!({"notificationId": created.id}),
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// What happened to one notification's immediate email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImmediateOutcome {
+    Sent,
+    /// Already emailed (or being emailed) by someone else.
+    AlreadyClaimed,
+    /// Not wanted (any more): read, a changed preference, an inactive person, or gone.
+    NotWanted,
+}
+
+/// Claims the not-yet-emailed notifications matching `condition` for this sender (atomically:
+/// a concurrent claimer gets none of them) and returns them.
+pub(crate) async fn claim(
+    conn: &impl ConnectionTrait,
+    condition: sea_orm::Condition,
+    stamp: DateTime<Utc>,
+) -> Result<Vec<notification::Model>, DbErr> {
+    notification::Entity::update_many()
+        .col_expr(notification::Column::EmailedAt, Expr::value(stamp))
+        .filter(condition)
+        .filter(notification::Column::EmailedAt.is_null())
+        .exec_with_returning(conn)
+        .await
+}
+
+/// Gives claimed notifications back after a failed send, so the retry can claim them again.
+pub(crate) async fn release(
+    conn: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+    stamp: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    notification::Entity::update_many()
+        .col_expr(
+            notification::Column::EmailedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(notification::Column::Id.is_in(ids))
+        .filter(notification::Column::EmailedAt.eq(stamp))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// A person who can receive email, with their preferences.
+pub(crate) async fn recipient(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Option<(user::Model, EmailPreferences)>, ServiceError> {
+    let Some(person) = user::Entity::find_by_id(user_id)
+        .filter(user::Column::Active.eq(true))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let wanted = preferences(conn, UserId(user_id)).await?;
+    Ok(Some((person, wanted)))
+}
+
+/// The link to an item, or to the inbox for a notification without one.
+pub(crate) fn link_for(settings: &Settings, item: Option<Uuid>) -> String {
+    let path = match item {
+        Some(id) => format!("work/{id}"),
+        None => "inbox".to_string(),
+    };
+    settings
+        .auth_url
+        .join(&path)
+        .map(|url| url.to_string())
+        .unwrap_or(path)
+}
+
+/// Sends one notification's immediate email, if still wanted and not already sent.
+pub async fn send_immediate(
+    db: &Db,
+    mailer: &dyn Mailer,
+    settings: &Settings,
+    notification_id: Uuid,
+) -> anyhow::Result<ImmediateOutcome> {
+    let Some(found) = notification::Entity::find_by_id(notification_id)
+        .one(db.conn())
+        .await?
+    else {
+        return Ok(ImmediateOutcome::NotWanted);
+    };
+    let Some((person, wanted)) = recipient(db.conn(), found.user_id).await? else {
+        return Ok(ImmediateOutcome::NotWanted);
+    };
+    if found.read_at.is_some() || wanted.mode != EmailMode::Immediate || !wanted.wants(&found.kind)
+    {
+        return Ok(ImmediateOutcome::NotWanted);
+    }
+    let stamp = time::now();
+    let claimed = claim(
+        db.conn(),
+        sea_orm::Condition::all().add(notification::Column::Id.eq(found.id)),
+        stamp,
+    )
+    .await?;
+    if claimed.is_empty() {
+        return Ok(ImmediateOutcome::AlreadyClaimed);
+    }
+    let email = OutgoingEmail {
+        to: person.email.clone(),
+        subject: format!("[OPS Desktop] {}", found.body),
+        text: format!(
+            "Hello {},\n\n{}\n\nOpen it: {}\n\n--\nYou get this email because of your notification \
+             settings. Change them on your profile: {}\n",
+            person.name,
+            found.body,
+            link_for(settings, found.work_item_id),
+            link_for_profile(settings),
+        ),
+    };
+    if let Err(error) = mailer.send(&email).await {
+        release(db.conn(), vec![found.id], stamp).await?;
+        return Err(error.context("sending a notification email"));
+    }
+    Ok(ImmediateOutcome::Sent)
+}
+
+pub(crate) fn link_for_profile(settings: &Settings) -> String {
+    settings
+        .auth_url
+        .join("profile")
+        .map(|url| url.to_string())
+        .unwrap_or_else(|_| "/profile".to_string())
+}

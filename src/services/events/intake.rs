@@ -1,0 +1,279 @@
+//! Taking events in: HighLevel's webhooks (authenticated on the raw bytes, then parsed) and
+//! the generic intake for other systems. An event is committed together with its processing
+//! job before the sender hears 2xx, and a redelivery finds the first copy by its dedupe key.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{EventView, GHL_SOURCE, direction, state};
+use crate::{
+    auth::rate_limit::RateLimiter,
+    config::Settings,
+    db::{Db, entities::integration_event, time},
+    domain::{FieldErrors, ids::new_uuid},
+    integrations::ghl::{
+        payload::Identity,
+        signature::{self, WebhookCredentials},
+    },
+    jobs,
+    services::{
+        ServiceError,
+        audit::{self, Actor, AuditEntry},
+    },
+};
+
+/// An inbound event about to be stored.
+#[derive(Debug, Clone)]
+pub struct InboundEvent {
+    pub source: String,
+    pub event_type: String,
+    pub external_id: Option<String>,
+    /// `None` stores every delivery (nothing identifies a redelivery).
+    pub dedupe_key: Option<String>,
+    pub payload: Value,
+}
+
+/// What storing found: a new event, or the first copy of a redelivered one.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub event: EventView,
+    pub duplicate: bool,
+}
+
+/// Why a webhook was turned away.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    /// No credential checked out (answered 401; audited; nothing stored).
+    #[error("the webhook's signature or secret is missing or wrong")]
+    Unauthorized,
+    /// Too many refused webhooks from this address: answered 429 without an audit entry each,
+    /// so that a flood of forged requests cannot fill the audit log.
+    #[error("too many refused webhooks; try again in {0} seconds")]
+    TooManyRefusals(u64),
+    /// Authentic, but not JSON we can store (answered 400).
+    #[error("{0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+/// `POST /api/webhooks/ghl`: checks authenticity, parses, stores once. Only refusals count
+/// against `refusals` (per address): HighLevel's own deliveries are never throttled here,
+/// since a 429 to them counts towards pausing the app's webhooks.
+pub async fn receive_ghl_webhook(
+    db: &Db,
+    settings: &Settings,
+    refusals: &RateLimiter,
+    actor: &Actor,
+    credentials: WebhookCredentials<'_>,
+    body: &[u8],
+) -> Result<Stored, WebhookError> {
+    let key =
+        signature::webhook_key(settings.ghl_webhook_public_key.as_deref()).map_err(|error| {
+            ServiceError::Internal(anyhow::anyhow!("GHL_WEBHOOK_PUBLIC_KEY {error}"))
+        })?;
+    let secret = settings
+        .ghl_webhook_secret
+        .as_ref()
+        .map(|s| secrecy::ExposeSecret::expose_secret(s).as_bytes());
+    if let Err(reason) = signature::verify(body, &credentials, &key, secret) {
+        let address = actor.ip.as_deref().unwrap_or("unknown");
+        if let Err(wait) = refusals.check(&format!("webhook-refused:{address}")) {
+            tracing::warn!(address, "refused webhooks over the limit");
+            return Err(WebhookError::TooManyRefusals(wait.as_secs().max(1)));
+        }
+        audit::record(
+            db.conn(),
+            actor,
+            AuditEntry {
+                action: "webhook.rejected",
+                entity_type: "webhook",
+                summary: Some(format!("GHL webhook refused: {reason}")),
+                ..AuditEntry::default()
+            },
+        )
+        .await?;
+        return Err(WebhookError::Unauthorized);
+    }
+    let payload: Value = serde_json::from_slice(body)
+        .map_err(|_| WebhookError::Malformed("the body is not valid JSON".to_string()))?;
+    if !payload.is_object() {
+        return Err(WebhookError::Malformed(
+            "the body must be a JSON object".to_string(),
+        ));
+    }
+    let identity = Identity::of(&payload);
+    let event = InboundEvent {
+        source: GHL_SOURCE.to_string(),
+        dedupe_key: identity.dedupe_key(GHL_SOURCE),
+        event_type: identity.event_type,
+        external_id: identity.entity_id,
+        payload,
+    };
+    Ok(store(db, event).await?)
+}
+
+/// `POST /api/events`: an event from another system.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewEvent {
+    /// Required: who sends it, 1–50 characters of `a-z`, `0-9`, `.`, `_`, `-` (e.g. `zapier`).
+    pub source: Option<String>,
+    /// Required: the event type rules match on, 1–100 characters without spaces.
+    #[serde(rename = "type")]
+    pub event_type: Option<String>,
+    /// The sender's id for this event: a second event with the same source, type and
+    /// `externalId` is a redelivery (answered 200, stored once).
+    pub external_id: Option<String>,
+    /// The event's data (any JSON; `{}` when left out).
+    #[schema(value_type = Object)]
+    pub payload: Option<Value>,
+}
+
+/// Validates and stores a generic event.
+pub async fn receive_event(db: &Db, input: NewEvent) -> Result<Stored, ServiceError> {
+    let mut errors = FieldErrors::default();
+    let source = input
+        .source
+        .as_deref()
+        .map(str::trim)
+        .map(str::to_ascii_lowercase);
+    let source_ok = source.as_deref().is_some_and(|s| {
+        (1..=50).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+    });
+    if !source_ok {
+        errors.add(
+            "source",
+            "source is required: 1 to 50 characters of a-z, 0-9, '.', '_' or '-'",
+        );
+    }
+    let event_type = input
+        .event_type
+        .as_deref()
+        .map(str::trim)
+        .map(str::to_string);
+    let type_ok = event_type.as_deref().is_some_and(|t| {
+        (1..=100).contains(&t.chars().count())
+            && !t.chars().any(|c| c.is_whitespace() || c.is_control())
+    });
+    if !type_ok {
+        errors.add(
+            "type",
+            "type is required: 1 to 100 characters without spaces",
+        );
+    }
+    let external_id = input
+        .external_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_string);
+    if external_id
+        .as_ref()
+        .is_some_and(|id| id.chars().count() > 200)
+    {
+        errors.add("externalId", "externalId must be at most 200 characters");
+    }
+    errors.into_result()?;
+    let (Some(source), Some(event_type)) = (source, event_type) else {
+        unreachable!("checked above");
+    };
+    let payload = input.payload.unwrap_or_else(|| json!({}));
+    let dedupe_key = match &external_id {
+        Some(id) => Some(format!("{source}:{event_type}:{id}")),
+        None => Identity::of(&payload).dedupe_key(&source),
+    };
+    store(
+        db,
+        InboundEvent {
+            source,
+            event_type,
+            external_id,
+            dedupe_key,
+            payload,
+        },
+    )
+    .await
+}
+
+/// Stores an inbound event and its processing job in one transaction, unless its dedupe key
+/// is already known; concurrent deliveries of one event meet at the unique index.
+pub async fn store(db: &Db, event: InboundEvent) -> Result<Stored, ServiceError> {
+    if let Some(existing) = find_by_key(db.conn(), event.dedupe_key.as_deref()).await? {
+        return Ok(duplicate(existing));
+    }
+    let txn = db.begin_write().await?;
+    // SQLite: this transaction holds the write lock, so the check and the insert are atomic.
+    if let Some(existing) = find_by_key(&txn, event.dedupe_key.as_deref()).await? {
+        return Ok(duplicate(existing));
+    }
+    let now = time::now();
+    let inserted = integration_event::ActiveModel {
+        id: Set(new_uuid()),
+        direction: Set(direction::INBOUND.to_string()),
+        source: Set(event.source),
+        event_type: Set(event.event_type),
+        external_id: Set(event.external_id),
+        dedupe_key: Set(event.dedupe_key.clone()),
+        payload: Set(event.payload),
+        state: Set(state::RECEIVED.to_string()),
+        attempts: Set(0),
+        last_error: Set(None),
+        response: Set(None),
+        work_item_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        processed_at: Set(None),
+    }
+    .insert(&txn)
+    .await;
+    let saved = match inserted {
+        Ok(saved) => saved,
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            // PostgreSQL: another delivery of the same event committed first.
+            drop(txn);
+            return find_by_key(db.conn(), event.dedupe_key.as_deref())
+                .await?
+                .map(duplicate)
+                .ok_or_else(|| ServiceError::Internal(error.into()));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    jobs::enqueue(
+        &txn,
+        crate::jobs::process_event::SPEC,
+        json!({"eventId": saved.id}),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Stored {
+        event: saved.into(),
+        duplicate: false,
+    })
+}
+
+async fn find_by_key(
+    conn: &impl ConnectionTrait,
+    key: Option<&str>,
+) -> Result<Option<integration_event::Model>, ServiceError> {
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    Ok(integration_event::Entity::find()
+        .filter(integration_event::Column::DedupeKey.eq(key))
+        .one(conn)
+        .await?)
+}
+
+fn duplicate(existing: integration_event::Model) -> Stored {
+    Stored {
+        event: existing.into(),
+        duplicate: true,
+    }
+}

@@ -1,0 +1,122 @@
+//! The events pipeline (PRODUCT §7): two queues in `integration_events`.
+//!
+//! - **Inbound**: what came in (HighLevel webhooks, the generic intake). Stored `RECEIVED`
+//!   with its processing job in one transaction, before the sender gets its 2xx; the worker
+//!   applies the first matching rule and ends it `PROCESSED` (in the same transaction as the
+//!   items it made), or `TRIAGE` for a person, or `FAILED` after its retries. Staff convert,
+//!   dismiss or retry what waits.
+//! - **Outbound**: what we must deliver to HighLevel. Queued `QUEUED` with its delivery job in
+//!   the transaction of the change that caused it; ends `DELIVERED` or `FAILED`.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::ServiceError;
+use crate::db::entities::integration_event;
+
+mod effects;
+pub mod intake;
+pub mod list;
+mod new_item;
+pub mod outbound;
+pub mod process;
+pub mod rules;
+pub mod triage;
+
+/// Which queue an event is in.
+pub mod direction {
+    pub const INBOUND: &str = "INBOUND";
+    pub const OUTBOUND: &str = "OUTBOUND";
+}
+
+/// Event states (both queues share the column).
+pub mod state {
+    pub const RECEIVED: &str = "RECEIVED";
+    pub const PROCESSING: &str = "PROCESSING";
+    pub const PROCESSED: &str = "PROCESSED";
+    pub const TRIAGE: &str = "TRIAGE";
+    pub const DISMISSED: &str = "DISMISSED";
+    pub const QUEUED: &str = "QUEUED";
+    pub const DELIVERED: &str = "DELIVERED";
+    pub const FAILED: &str = "FAILED";
+
+    /// The states an inbound event can be in, in the order the events page shows them.
+    pub const INBOUND: &[&str] = &[RECEIVED, PROCESSING, TRIAGE, FAILED, PROCESSED, DISMISSED];
+    /// The states an outbound event can be in.
+    pub const OUTBOUND: &[&str] = &[QUEUED, FAILED, DELIVERED];
+}
+
+/// The source name of HighLevel's events.
+pub const GHL_SOURCE: &str = "ghl";
+
+/// An event as the API and the events page show it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventView {
+    pub id: Uuid,
+    /// `INBOUND` or `OUTBOUND`.
+    pub direction: String,
+    /// Where it came from (`ghl`, or the intake's `source`); `ghl` for outbound.
+    pub source: String,
+    /// The event type (`OpportunityStatusUpdate`, ...) or outbound action (`addNote`, ...).
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The id of the thing it is about in the other system.
+    pub external_id: Option<String>,
+    /// Inbound: `RECEIVED`, `PROCESSING`, `PROCESSED`, `TRIAGE`, `DISMISSED`, `FAILED`.
+    /// Outbound: `QUEUED`, `DELIVERED`, `FAILED`.
+    pub state: String,
+    pub attempts: i32,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// Outbound: HighLevel's answer. Inbound: what processing did, or why it waits in triage.
+    pub response: Option<String>,
+    /// The item it created, moved or attached to (or, outbound, the item it came from).
+    pub work_item_id: Option<Uuid>,
+    /// As received (inbound) or as queued (outbound).
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+impl From<integration_event::Model> for EventView {
+    fn from(event: integration_event::Model) -> Self {
+        EventView {
+            id: event.id,
+            direction: event.direction,
+            source: event.source,
+            event_type: event.event_type,
+            external_id: event.external_id,
+            state: event.state,
+            attempts: event.attempts,
+            last_error: event.last_error,
+            response: event.response,
+            work_item_id: event.work_item_id,
+            payload: event.payload,
+            created_at: event.created_at,
+            updated_at: event.updated_at,
+            processed_at: event.processed_at,
+        }
+    }
+}
+
+/// One event, or `NotFound`.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<integration_event::Model, ServiceError> {
+    integration_event::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
+/// One event as the API shows it.
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<EventView, ServiceError> {
+    find(conn, id).await.map(Into::into)
+}
