@@ -201,17 +201,29 @@
     updateCounts();
     return true;
   }
-  if (signedIn && window.EventSource && body.dataset.live !== "off") {
-    const source = new EventSource("/api/stream");
-    source.addEventListener("item", async (event) => {
-      const change = JSON.parse(event.data);
-      if (await refreshCard(change)) return;
-      const current = body.dataset.itemId;
-      if (current) {
-        if (current === change.id && Number(body.dataset.itemVersion) < change.version) banner("Someone changed this item.");
-      } else if (body.dataset.liveList === "on") {
-        banner("There are new changes.");
-      }
-    });
+  // One stream per page. It is closed when the page is hidden (navigation, back/forward
+  // cache) — an open stream held by a cached page would use up the browser's six connections
+  // per host and stall the next page — and reopened if the page comes back from that cache.
+  let source = null;
+  async function onItem(event) {
+    const change = JSON.parse(event.data);
+    if (await refreshCard(change)) return;
+    const current = body.dataset.itemId;
+    if (current) {
+      if (current === change.id && Number(body.dataset.itemVersion) < change.version) banner("Someone changed this item.");
+    } else if (body.dataset.liveList === "on") {
+      banner("There are new changes.");
+    }
   }
+  function openStream() {
+    if (source || !signedIn || !window.EventSource || body.dataset.live === "off") return;
+    source = new EventSource("/api/stream");
+    source.addEventListener("item", onItem);
+  }
+  function closeStream() {
+    if (source) { source.close(); source = null; }
+  }
+  window.addEventListener("pagehide", closeStream);
+  window.addEventListener("pageshow", openStream);
+  openStream();
 })();

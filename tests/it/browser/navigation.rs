@@ -16,7 +16,6 @@ use crate::support::{Backend, TestApp};
 const SLOW: Duration = Duration::from_secs(5);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fails until static/app.js closes its EventSource on pagehide (see this file's docs)"]
 async fn page_loads_never_wait_behind_live_update_streams() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     demo::seed(app.db()).await.expect("demo data");
