@@ -4,6 +4,7 @@
 #
 #   scripts/bench-board.sh            # 200 open items, 50 timed requests
 #   ITEMS=400 RUNS=100 scripts/bench-board.sh
+#   NO_BUILD=1 scripts/bench-board.sh   # reuse target/release/ops-desktop as it is
 #
 # What it does: builds the release binary, creates a throwaway SQLite database with the demo
 # data, adds ITEMS open items through the JSON API (spread over the four open columns, with
@@ -21,8 +22,10 @@ WARMUP="${WARMUP:-5}"
 PORT="${PORT:-38917}"
 BASE="http://127.0.0.1:${PORT}"
 
-echo "== building the release binary"
-cargo build --release --quiet
+if [ -z "${NO_BUILD:-}" ]; then
+  echo "== building the release binary"
+  cargo build --release --quiet
+fi
 BIN="$PWD/target/release/ops-desktop"
 
 WORK="$(mktemp -d)"

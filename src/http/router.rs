@@ -122,6 +122,18 @@ fn routes() -> Routes {
             super::pages::board::post_move_card,
         )
         .get("/api/stream", SignedIn, super::api::stream::get_stream)
+        .get("/admin/rules", Admin, super::pages::admin_rules::get_rules)
+        .post("/admin/rules", Admin, super::pages::admin_rules::post_rule)
+        .post(
+            "/admin/rules/{id}",
+            Admin,
+            super::pages::admin_rules::post_rule_update,
+        )
+        .post(
+            "/admin/rules/{id}/delete",
+            Admin,
+            super::pages::admin_rules::post_rule_delete,
+        )
         .get("/admin/users", Admin, admin_users::get_admin_users)
         .post("/admin/users", Admin, admin_users::post_admin_users)
         .post("/admin/users/{id}", Admin, admin_users::post_admin_user)

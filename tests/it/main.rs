@@ -42,6 +42,7 @@ mod ics_feeds;
 mod jobs;
 mod mailer;
 mod migrations;
+mod pages_rules;
 mod pages_secondary;
 mod pages_work;
 mod readiness;

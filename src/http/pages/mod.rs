@@ -10,6 +10,7 @@ use axum::{
 use super::{cookies, error::AppError, extract::CurrentUser};
 use crate::config::Settings;
 
+pub mod admin_rules;
 pub mod admin_users;
 pub mod audit;
 pub mod auth;
