@@ -2,8 +2,8 @@
 # Board benchmark (issue 5, point 4): how long the server takes to render `GET /board` with
 # 200 open cards. Not a test: run it by hand and put the numbers in README.md ("Performance").
 #
-#   scripts/bench-board.sh            # 200 open items, 50 timed requests
-#   ITEMS=400 RUNS=100 scripts/bench-board.sh
+#   scripts/bench-board.sh            # 200 open items, 100 timed requests
+#   ITEMS=400 RUNS=200 scripts/bench-board.sh
 #   NO_BUILD=1 scripts/bench-board.sh   # reuse target/release/ops-desktop as it is
 #
 # What it does: builds the release binary, creates a throwaway SQLite database with the demo
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ITEMS="${ITEMS:-200}"
-RUNS="${RUNS:-50}"
+RUNS="${RUNS:-100}"
 WARMUP="${WARMUP:-5}"
 PORT="${PORT:-38917}"
 BASE="http://127.0.0.1:${PORT}"

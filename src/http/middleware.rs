@@ -100,6 +100,55 @@ pub async fn json_errors_for_api(request: Request, next: Next) -> Response {
     Response::from_parts(parts, body)
 }
 
+/// Outside `/api`, rewrites JSON error answers (rejections by extractors such as an expired
+/// form or a failed session lookup) into the friendly HTML error page, details included.
+pub async fn html_errors_for_pages(request: Request, next: Next) -> Response {
+    let is_api = super::extract::is_api_path(request.uri().path());
+    let response = next.run(request).await;
+    let status = response.status();
+    if is_api || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let parsed: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    let mut details: Vec<String> = Vec::new();
+    if let Some(fields) = parsed["details"].as_object() {
+        for (field, problems) in fields {
+            for problem in problems
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str())
+            {
+                details.push(format!("{field}: {problem}"));
+            }
+        }
+    } else if let Some(sentence) = parsed["error"]
+        .as_str()
+        .filter(|_| !status.is_server_error())
+    {
+        details.push(sentence.to_string());
+    }
+    let mut page = super::pages::errors::status_page(status, details);
+    for name in [header::RETRY_AFTER, header::SET_COOKIE] {
+        for value in parts.headers.get_all(&name) {
+            page.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    page
+}
+
 /// The answer to a handler that panicked: a 500 with the request id, never the panic text —
 /// JSON under `/api`, the friendly error page for pages.
 pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {

@@ -493,7 +493,8 @@ pub fn build(app: App, extra_routes: Router<App>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(mw::panic_response))
-        .layer(middleware::from_fn(mw::json_errors_for_api));
+        .layer(middleware::from_fn(mw::json_errors_for_api))
+        .layer(middleware::from_fn(mw::html_errors_for_pages));
     for (name, value) in security_headers(https) {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }

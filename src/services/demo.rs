@@ -188,7 +188,8 @@ async fn insert_item(
         qc_notes: Set(None),
         rank: Set(item_rank),
         version: Set(1),
-        created_at: Set(now),
+        // A finished item was started before it was finished (cycle time stays positive).
+        created_at: Set(if done { now - Duration::days(4) } else { now }),
         updated_at: Set(now),
     }
     .insert(txn)

@@ -219,3 +219,40 @@ async fn metrics_are_served_in_prometheus_format_and_can_be_locked(backend: Back
 }
 
 on_both_backends!(metrics_are_served_in_prometheus_format_and_can_be_locked);
+
+async fn page_errors_are_friendly_html_even_before_a_handler_runs(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = crate::support::personas::staff(&app).await;
+    let expired = staff
+        .client
+        .post(app.url("/profile/tokens"))
+        .form(&[("name", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(expired.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        expired.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        expired
+            .text()
+            .await
+            .unwrap()
+            .contains("This form has expired")
+    );
+    let missing = staff
+        .client
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.text().await.unwrap().contains("Page not found"));
+    app.stop().await;
+}
+
+on_both_backends!(page_errors_are_friendly_html_even_before_a_handler_runs);

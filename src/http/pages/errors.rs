@@ -121,6 +121,12 @@ pub fn not_found_page(settings: &Settings, chrome: &Chrome) -> Response {
 /// The 500 page after a panic: built without the application state (the panic guard has
 /// none), so without the signed-in frame. Falls back to plain text if even this fails.
 pub fn panic_page() -> Response {
+    status_page(StatusCode::INTERNAL_SERVER_ERROR, Vec::new())
+}
+
+/// A page for a bare status with optional detail sentences, outside the signed-in frame
+/// (errors raised before a handler ran, such as an expired form).
+pub fn status_page(status: StatusCode, details: Vec<String>) -> Response {
     let chrome = Chrome {
         user: None,
         flash: None,
@@ -129,8 +135,7 @@ pub fn panic_page() -> Response {
         css_url: static_files::css_url(),
         js_url: static_files::js_url(),
     };
-    let status = StatusCode::INTERNAL_SERVER_ERROR;
-    match page(&chrome, status, Vec::new()).render() {
+    match page(&chrome, status, details).render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => {
             let id = current_request_id().unwrap_or_default();

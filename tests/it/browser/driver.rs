@@ -92,11 +92,6 @@ impl Driver {
 
     /// Opens a new Chromium session with a fresh profile.
     pub async fn browser(&self, scheme: Scheme) -> Browser {
-        self.browser_with(scheme, &[]).await
-    }
-
-    /// A session with extra Chromium switches.
-    pub async fn browser_with(&self, scheme: Scheme, extra: &[&str]) -> Browser {
         let profile = tempfile::tempdir().expect("a profile folder");
         let mut args = vec![
             "--headless".to_string(),
@@ -111,7 +106,6 @@ impl Driver {
             "--window-size=1280,900".to_string(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
-        args.extend(extra.iter().map(|arg| arg.to_string()));
         if scheme == Scheme::Dark {
             // Chromium 156 reports `prefers-color-scheme: dark` with this flag (checked in
             // `Browser::color_scheme`); it does not recolour pages itself.

@@ -27,18 +27,16 @@ const PAGES: &[(&str, &str)] = &[
     ("qc", "/qc"),
     ("stats", "/stats"),
     ("templates", "/templates"),
+    ("cadences", "/cadences"),
+    ("events", "/events"),
     ("profile", "/profile"),
     ("admin-users", "/admin/users"),
     ("admin-audit", "/admin/audit"),
+    ("admin-rules", "/admin/rules"),
 ];
 
 /// Pages also shot 390 px wide, the width of a phone.
 const PHONE_PAGES: &[&str] = &["dashboard", "board", "item"];
-
-/// These sessions go through fourteen pages in seconds; with Chrome's back/forward cache on,
-/// each page left behind keeps its live-update stream open and the seventh load stalls ~60 s
-/// (see `navigation.rs`, which tests exactly that). Off here so the pictures stay quick.
-const NO_BFCACHE: &[&str] = &["--disable-features=BackForwardCache"];
 
 const DESKTOP_WIDTH: u32 = 1280;
 const PHONE_WIDTH: u32 = 390;
@@ -110,10 +108,7 @@ async fn every_main_page_light_and_dark() {
     demo::seed(app.db()).await.expect("demo data");
     let dir = screenshot_dir();
     let driver = Driver::start().await;
-    let (light, dark) = tokio::join!(
-        driver.browser_with(Scheme::Light, NO_BFCACHE),
-        driver.browser_with(Scheme::Dark, NO_BFCACHE)
-    );
+    let (light, dark) = tokio::join!(driver.browser(Scheme::Light), driver.browser(Scheme::Dark));
 
     let (light_files, dark_files) = tokio::join!(
         shoot_all(&app, &light, Scheme::Light, &dir),
