@@ -194,6 +194,23 @@ async fn insert_item(
     }
     .insert(txn)
     .await?;
+    // Each demo item's history starts with its creation, as a real one would.
+    crate::services::audit::record(
+        txn,
+        &crate::services::audit::Actor {
+            user_id: Some(UserId(user_ids[0])),
+            ..Default::default()
+        },
+        crate::services::audit::AuditEntry {
+            action: "work_item.create",
+            entity_type: "work_item",
+            entity_id: Some(id),
+            work_item_id: Some(id),
+            summary: Some(item.title.to_string()),
+            ..Default::default()
+        },
+    )
+    .await?;
     for tag in item.tags {
         work_item_tag::ActiveModel {
             work_item_id: Set(id),

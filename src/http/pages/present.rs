@@ -51,6 +51,8 @@ pub struct CardView {
     pub version: i32,
     pub rank: String,
     pub status: String,
+    /// The status as people read it ("In review").
+    pub status_text: String,
     pub item_type: String,
     pub priority: String,
     pub owner: Option<String>,
@@ -71,6 +73,7 @@ impl CardView {
             version: item.version,
             rank: item.rank.clone(),
             status: item.status.clone(),
+            status_text: status_label(&item.status),
             item_type: item.item_type.clone(),
             priority: item.priority.clone(),
             owner: item.owner_id.and_then(|id| names.get(&id).cloned()),
