@@ -33,7 +33,7 @@ pub async fn observe(request: Request, next: Next) -> Response {
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
+    let path = loggable_path(request.uri().path());
     let request_context = RequestContext::for_request(request_id.clone(), path.clone());
     let span = info_span!("request", request_id = %request_id, method = %method, path = %path);
 
@@ -103,7 +103,9 @@ pub async fn json_errors_for_api(request: Request, next: Next) -> Response {
 /// Outside `/api`, rewrites JSON error answers (rejections by extractors such as an expired
 /// form or a failed session lookup) into the friendly HTML error page, details included.
 pub async fn html_errors_for_pages(request: Request, next: Next) -> Response {
-    let is_api = super::extract::is_api_path(request.uri().path());
+    let path = request.uri().path();
+    // Operations endpoints answer machines in JSON, like the API.
+    let is_api = super::extract::is_api_path(path) || matches!(path, "/healthz" | "/readyz" | "/metrics");
     let response = next.run(request).await;
     let status = response.status();
     if is_api || !(status.is_client_error() || status.is_server_error()) {
@@ -197,6 +199,15 @@ pub fn security_headers(https: bool) -> Vec<(HeaderName, HeaderValue)> {
     headers
 }
 
+/// The path as logged: a calendar feed's URL is its secret, so the token is left out.
+fn loggable_path(path: &str) -> String {
+    if path.starts_with("/calendar/") && path.ends_with(".ics") {
+        "/calendar/<token>.ics".to_string()
+    } else {
+        path.to_string()
+    }
+}
+
 /// A caller-supplied request id is kept only if it cannot break a log line.
 fn is_plain_id(value: &str) -> bool {
     !value.is_empty()
@@ -204,4 +215,16 @@ fn is_plain_id(value: &str) -> bool {
         && value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn feed_tokens_never_reach_the_log() {
+        assert_eq!(loggable_path("/calendar/ops_cal_secret123.ics"), "/calendar/<token>.ics");
+        assert_eq!(loggable_path("/calendar"), "/calendar");
+        assert_eq!(loggable_path("/work/1"), "/work/1");
+    }
 }
