@@ -105,7 +105,8 @@ pub async fn json_errors_for_api(request: Request, next: Next) -> Response {
 pub async fn html_errors_for_pages(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     // Operations endpoints answer machines in JSON, like the API.
-    let is_api = super::extract::is_api_path(path) || matches!(path, "/healthz" | "/readyz" | "/metrics");
+    let is_api =
+        super::extract::is_api_path(path) || matches!(path, "/healthz" | "/readyz" | "/metrics");
     let response = next.run(request).await;
     let status = response.status();
     if is_api || !(status.is_client_error() || status.is_server_error()) {
@@ -223,7 +224,10 @@ mod tests {
 
     #[test]
     fn feed_tokens_never_reach_the_log() {
-        assert_eq!(loggable_path("/calendar/ops_cal_secret123.ics"), "/calendar/<token>.ics");
+        assert_eq!(
+            loggable_path("/calendar/ops_cal_secret123.ics"),
+            "/calendar/<token>.ics"
+        );
         assert_eq!(loggable_path("/calendar"), "/calendar");
         assert_eq!(loggable_path("/work/1"), "/work/1");
     }

@@ -104,7 +104,7 @@ async fn profile_page(
     let account = users::find_by_id(app.db.conn(), user.id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let chrome = Chrome::new(Some(user), headers);
+    let chrome = Chrome::load(app, user, headers, "profile").await;
     let page = ProfilePage {
         chrome: &chrome,
         email: &user.email,

@@ -217,7 +217,8 @@ impl Browser {
 
     /// Waits until the browser is on `path` (after a form post and its redirect).
     pub async fn wait_path(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
-        for _ in 0..200 {
+        // Generous: under a full parallel test run the machine is busy, not the app slow.
+        for _ in 0..600 {
             let path = self.path().await;
             if check(&path) {
                 return path;

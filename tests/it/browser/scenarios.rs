@@ -62,7 +62,7 @@ async fn drag_accepted(browser: &Browser, id: &str, status: &str) {
     drag(browser, id, status).await;
     browser
         .wait_js(
-            10,
+            30,
             &format!("the move to {status} to be saved"),
             "const [id, status, before] = arguments; \
              const c = document.querySelector(`.item-card[data-id=\"${id}\"]`); \
@@ -189,7 +189,7 @@ async fn day_of_work_in_two_browsers() {
 
     // Sam's board follows without a reload.
     sam.wait_js(
-        10,
+        30,
         "Sam's board to show the card in review",
         CARD_IN,
         vec![json!(id), json!("IN_REVIEW")],
@@ -206,7 +206,7 @@ async fn day_of_work_in_two_browsers() {
     drag(&priya, &id, "DONE").await;
     priya
         .wait_js(
-            10,
+            30,
             "the refusal on the card",
             "return !!document.querySelector(arguments[0] + ' .card-error');",
             vec![json!(card)],
@@ -241,7 +241,7 @@ async fn day_of_work_in_two_browsers() {
     // Priya finishes it: Done is accepted now (her board got Sam's change live too).
     priya
         .wait_js(
-            10,
+            30,
             "Priya's card to show the approval",
             "const c = document.querySelector(arguments[0]); return !!c && !c.querySelector('.card-error') \
              && !!c.querySelector('.badge-ok');",
