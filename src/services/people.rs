@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -170,12 +170,19 @@ pub async fn update(
     Ok(updated)
 }
 
+/// How many active admins there are. On PostgreSQL their rows are locked for the rest of the
+/// transaction, so two admins demoting each other at once cannot both pass the last-admin
+/// check (SQLite's `BEGIN IMMEDIATE` already serialises writers).
 async fn active_admins(conn: &impl ConnectionTrait) -> Result<u64, ServiceError> {
-    Ok(user::Entity::find()
+    let mut query = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
         .filter(user::Column::Role.eq(Role::Admin.as_str()))
-        .filter(user::Column::Active.eq(true))
-        .count(conn)
-        .await?)
+        .filter(user::Column::Active.eq(true));
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    Ok(query.into_tuple::<uuid::Uuid>().all(conn).await?.len() as u64)
 }
 
 fn actor(admin: UserId, client: &ClientInfo) -> audit::Actor {

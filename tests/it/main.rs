@@ -45,6 +45,7 @@ mod migrations;
 mod pages_rules;
 mod pages_secondary;
 mod pages_work;
+mod people_race;
 mod readiness;
 mod route_matrix;
 mod shutdown;
