@@ -1,12 +1,11 @@
 //! `GET /api/audit` (admins): the audit log, filtered and paged newest first.
 
 use axum::{
-    Json,
     extract::{RawQuery, State},
     response::IntoResponse,
 };
-use serde_json::json;
 
+use super::respond;
 use super::{audit_view::AuditView, query::query_pairs};
 use crate::{
     app::App,
@@ -36,5 +35,5 @@ pub async fn list_audit(
     let query = audit_query::parse(&query_pairs(raw)?)?;
     let page = audit_query::list(&app.db, &query).await?;
     let data: Vec<AuditView> = page.entries.into_iter().map(AuditView::from).collect();
-    Ok(Json(json!({"data": data, "nextCursor": page.next_cursor})))
+    Ok(respond::list(data, page.next_cursor))
 }

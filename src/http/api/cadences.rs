@@ -2,13 +2,12 @@
 //! (`active: false`) and delete them.
 
 use axum::{
-    Json,
     extract::{RawQuery, State},
     http::StatusCode,
     response::IntoResponse,
 };
-use serde_json::json;
 
+use super::respond;
 use super::{path_id::IdPath, query::query_pairs};
 use crate::{
     app::App,
@@ -32,7 +31,7 @@ pub async fn list_cadences(
     _user: CurrentUser,
 ) -> Result<impl IntoResponse, AppError> {
     let data = cadences::list(&app.db).await?;
-    Ok(Json(json!({"data": data, "nextCursor": null})))
+    Ok(respond::list(data, None))
 }
 
 /// One cadence.
@@ -43,7 +42,7 @@ pub async fn get_cadence(
     _user: CurrentUser,
     IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
-    Ok(Json(json!({"data": cadences::get(&app.db, id).await?})))
+    Ok(respond::data(cadences::get(&app.db, id).await?))
 }
 
 /// Create a cadence (admins). A bad recurrence rule is a 422 that says what is wrong with it.
@@ -58,7 +57,7 @@ pub async fn create_cadence(
 ) -> Result<impl IntoResponse, AppError> {
     let actor = client.actor_for(&admin);
     let created = cadences::create(&app.db, &actor, app.settings.timezone, body).await?;
-    Ok((StatusCode::CREATED, Json(json!({"data": created}))))
+    Ok((StatusCode::CREATED, respond::data(created)))
 }
 
 /// Change a cadence (admins): only the fields sent; items already created are not touched.
@@ -74,7 +73,7 @@ pub async fn patch_cadence(
 ) -> Result<impl IntoResponse, AppError> {
     let actor = client.actor_for(&admin);
     let updated = cadences::update(&app.db, &actor, app.settings.timezone, id, body).await?;
-    Ok(Json(json!({"data": updated})))
+    Ok(respond::data(updated))
 }
 
 /// Delete a cadence (admins). The items it created stay.
@@ -108,5 +107,5 @@ pub async fn preview_cadence(
         None => time::now(),
     };
     let preview = cadences::preview(&app.db, tz, id, count, from).await?;
-    Ok(Json(json!({"data": preview})))
+    Ok(respond::data(preview))
 }

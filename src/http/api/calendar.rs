@@ -2,12 +2,11 @@
 //! [`query_pairs`], the raw query-string reader the views of this area share.
 
 use axum::{
-    Json,
     extract::{RawQuery, State},
     response::IntoResponse,
 };
-use serde_json::json;
 
+use super::respond;
 use crate::{
     app::App,
     db::time,
@@ -32,5 +31,5 @@ pub async fn get_calendar(
     let tz = app.settings.timezone;
     let range = calendar::parse_range(&pairs, calendar::local_date(time::now(), tz))?;
     let view = calendar::calendar(&app.db, tz, range).await?;
-    Ok(Json(json!({"data": view})))
+    Ok(respond::data(view))
 }

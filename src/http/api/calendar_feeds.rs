@@ -2,14 +2,13 @@
 //! the feed itself at `/calendar/{token}.ics`, where the token in the URL is the only key.
 
 use axum::{
-    Json,
     extract::{Path, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
 
 use super::path_id::IdPath;
+use super::respond;
 use crate::{
     app::App,
     http::{
@@ -31,7 +30,7 @@ pub async fn list_calendar_feeds(
     user: CurrentUser,
 ) -> Result<impl IntoResponse, AppError> {
     let data = calendar_feeds::list(app.db.conn(), user.id).await?;
-    Ok(Json(json!({"data": data, "nextCursor": null})))
+    Ok(respond::list(data, None))
 }
 
 /// Create a private feed of one's own items (`scope: MINE`, the default) or of all items
@@ -46,7 +45,7 @@ pub async fn create_calendar_feed(
 ) -> Result<impl IntoResponse, AppError> {
     let actor = client.actor_for(&user);
     let created = calendar_feeds::create(&app.db, &actor, &app.settings, user.id, body).await?;
-    Ok((StatusCode::CREATED, Json(json!({"data": created}))))
+    Ok((StatusCode::CREATED, respond::data(created)))
 }
 
 /// Revoke one of one's feeds: its URL answers 404 from now on.

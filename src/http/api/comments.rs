@@ -1,10 +1,10 @@
 //! Comments on a work item: `GET/POST /api/work-items/{id}/comments`,
 //! `PATCH/DELETE /api/comments/{id}`.
 
-use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
-use serde_json::json;
+use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::path_id::IdPath;
+use super::respond;
 use crate::{
     app::App,
     domain::ids::WorkItemId,
@@ -27,7 +27,7 @@ pub async fn list_comments(
     IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     let data = comments::list(&app.db, WorkItemId(id)).await?;
-    Ok(Json(json!({"data": data, "nextCursor": null})))
+    Ok(respond::list(data, None))
 }
 
 /// Comment on an item; `@handle` mentions notify the person named.
@@ -41,7 +41,7 @@ pub async fn create_comment(
     ApiJson(body): ApiJson<CommentBody>,
 ) -> Result<impl IntoResponse, AppError> {
     let comment = comments::create(&app.db, &client.actor_for(&user), WorkItemId(id), body).await?;
-    Ok((StatusCode::CREATED, Json(json!({"data": comment}))))
+    Ok((StatusCode::CREATED, respond::data(comment)))
 }
 
 /// Edit one's own comment.
@@ -55,7 +55,7 @@ pub async fn patch_comment(
     ApiJson(body): ApiJson<CommentBody>,
 ) -> Result<impl IntoResponse, AppError> {
     let comment = comments::update(&app.db, &client.actor_for(&user), id, body).await?;
-    Ok(Json(json!({"data": comment})))
+    Ok(respond::data(comment))
 }
 
 /// Delete a comment: one's own, or any as an admin.

@@ -2,15 +2,14 @@
 //! `POST /api/ghl/events`, which queues an action for HighLevel.
 
 use axum::{
-    Json,
     body::Bytes,
     extract::{FromRequest, RawQuery, Request, State},
     http::{StatusCode, header},
     response::IntoResponse,
 };
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
+use super::respond;
 use super::{path_id::IdPath, query::query_pairs};
 use crate::{
     app::App,
@@ -48,7 +47,7 @@ pub async fn list_events(
 ) -> Result<impl IntoResponse, AppError> {
     let query = list::parse_query(&query_pairs(raw)?)?;
     let queues = list::list(&app.db, &query).await?;
-    Ok(Json(json!({"data": queues})))
+    Ok(respond::data(queues))
 }
 
 /// Take in an event from another system (use an API token). The same source, type and
@@ -68,7 +67,7 @@ pub async fn create_event(
     } else {
         StatusCode::CREATED
     };
-    Ok((status, Json(json!({"data": stored.event}))))
+    Ok((status, respond::data(stored.event)))
 }
 
 /// Convert an event in triage (or failed) into a work item; the body is optional.
@@ -85,7 +84,7 @@ pub async fn convert_event(
     OptionalJson(body): OptionalJson<ConvertInput>,
 ) -> Result<impl IntoResponse, AppError> {
     let event = triage::convert(&app.db, &client.actor_for(&user), id, body).await?;
-    Ok(Json(json!({"data": event})))
+    Ok(respond::data(event))
 }
 
 /// Dismiss an event in triage (or failed).
@@ -99,7 +98,7 @@ pub async fn dismiss_event(
     IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     let event = triage::dismiss(&app.db, &client.actor_for(&user), id).await?;
-    Ok(Json(json!({"data": event})))
+    Ok(respond::data(event))
 }
 
 /// Run an event again: an inbound one in triage or failed through the rules, a failed
@@ -114,7 +113,7 @@ pub async fn retry_event(
     IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     let event = triage::retry(&app.db, &client.actor_for(&user), id).await?;
-    Ok(Json(json!({"data": event})))
+    Ok(respond::data(event))
 }
 
 /// Queue an action for HighLevel: add a note, create a task, send a message or set an
@@ -132,7 +131,7 @@ pub async fn queue_ghl_event(
         return Err(AppError::Unavailable(outbound::NOT_CONFIGURED.to_string()));
     }
     let event = outbound::queue_action(&app.db, &client.actor_for(&user), body).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({"data": event}))))
+    Ok((StatusCode::ACCEPTED, respond::data(event)))
 }
 
 /// A JSON body that may be left out entirely (then `T::default()`).

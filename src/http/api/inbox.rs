@@ -8,6 +8,7 @@ use axum::{
 };
 use serde_json::json;
 
+use super::respond;
 use crate::{
     app::App,
     http::{
@@ -27,7 +28,7 @@ pub async fn get_inbox(
     user: CurrentUser,
 ) -> Result<impl IntoResponse, AppError> {
     let data = inbox::inbox(&app.db, user.id).await?;
-    Ok(Json(json!({"data": data})))
+    Ok(respond::data(data))
 }
 
 /// My notifications, newest first; `nextCursor` is the `cursor` of the next page.
@@ -45,7 +46,7 @@ pub async fn list_notifications(
 ) -> Result<impl IntoResponse, AppError> {
     let query = NotificationQuery::parse(&pairs)?;
     let (data, next) = inbox::list_notifications(&app.db, user.id, &query).await?;
-    Ok(Json(json!({"data": data, "nextCursor": next})))
+    Ok(respond::list(data, next))
 }
 
 /// Mark some (`ids`) or all (`all: true`) of my notifications read.

@@ -1,10 +1,10 @@
 //! `/api/admin/integration-rules` (admins): the rules that decide what incoming events
 //! become.
 
-use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
-use serde_json::json;
+use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::path_id::IdPath;
+use super::respond;
 use crate::{
     app::App,
     http::{
@@ -26,7 +26,7 @@ pub async fn list_integration_rules(
     RequireAdmin(_admin): RequireAdmin,
 ) -> Result<impl IntoResponse, AppError> {
     let data = rules::list(&app.db).await?;
-    Ok(Json(json!({"data": data, "nextCursor": null})))
+    Ok(respond::list(data, None))
 }
 
 /// Create a rule; `name`, `eventType` and `action` are required.
@@ -40,7 +40,7 @@ pub async fn create_integration_rule(
     ApiJson(body): ApiJson<RuleInput>,
 ) -> Result<impl IntoResponse, AppError> {
     let rule = rules::create(&app.db, &client.actor_for(&admin), body).await?;
-    Ok((StatusCode::CREATED, Json(json!({"data": rule}))))
+    Ok((StatusCode::CREATED, respond::data(rule)))
 }
 
 /// Change a rule: only the fields sent (`templateId: null` clears the template).
@@ -56,7 +56,7 @@ pub async fn patch_integration_rule(
     ApiJson(body): ApiJson<RuleInput>,
 ) -> Result<impl IntoResponse, AppError> {
     let rule = rules::update(&app.db, &client.actor_for(&admin), id, body).await?;
-    Ok(Json(json!({"data": rule})))
+    Ok(respond::data(rule))
 }
 
 /// Delete a rule.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::respond;
 use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
@@ -69,7 +70,7 @@ pub async fn list_tokens(
             token: None,
         })
         .collect();
-    Ok(Json(json!({"data": data, "nextCursor": null})))
+    Ok(respond::list(data, None))
 }
 
 #[derive(Deserialize)]
@@ -94,7 +95,7 @@ pub async fn create_token(
         last_used_at: None,
         token: Some(token),
     };
-    Ok((StatusCode::CREATED, Json(json!({"data": data}))))
+    Ok((StatusCode::CREATED, respond::data(data)))
 }
 
 /// `DELETE /api/tokens/{id}`
@@ -140,7 +141,7 @@ pub async fn list_sessions(
             user_agent: s.user_agent,
         })
         .collect();
-    Ok(Json(json!({"data": data, "nextCursor": null})))
+    Ok(respond::list(data, None))
 }
 
 /// `DELETE /api/sessions/{id}`

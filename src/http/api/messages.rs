@@ -1,9 +1,9 @@
 //! The client conversation of a work item: `GET/POST /api/work-items/{id}/messages`.
 
-use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
-use serde_json::json;
+use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::path_id::IdPath;
+use super::respond;
 use crate::{
     app::App,
     domain::ids::WorkItemId,
@@ -26,7 +26,7 @@ pub async fn list_messages(
     IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     let data = messages::list(&app.db, WorkItemId(id)).await?;
-    Ok(Json(json!({"data": data, "nextCursor": null})))
+    Ok(respond::list(data, None))
 }
 
 /// Log a message: one sent to the client (`OUTBOUND`, status `LOGGED`; `QUEUED` for delivery
@@ -50,5 +50,5 @@ pub async fn create_message(
         deliver,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(json!({"data": message}))))
+    Ok((StatusCode::CREATED, respond::data(message)))
 }

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod path_id;
 pub mod query;
+pub mod respond;
 pub mod stats;
 pub mod stream;
 pub mod subtasks;

@@ -1,13 +1,12 @@
 //! `GET /api/stats`: the numbers of the stats page.
 
 use axum::{
-    Json,
     extract::{RawQuery, State},
     response::IntoResponse,
 };
-use serde_json::json;
 
 use super::query::{no_parameters, query_pairs};
+use super::respond;
 use crate::{
     app::App,
     db::time,
@@ -26,5 +25,5 @@ pub async fn get_stats(
 ) -> Result<impl IntoResponse, AppError> {
     no_parameters(&query_pairs(raw)?)?;
     let numbers = stats::stats(&app.db, app.settings.timezone, time::now()).await?;
-    Ok(Json(json!({"data": numbers})))
+    Ok(respond::data(numbers))
 }

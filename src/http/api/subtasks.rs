@@ -1,10 +1,10 @@
 //! Subtasks of a work item: `GET/POST /api/work-items/{id}/subtasks`,
 //! `PATCH/DELETE /api/subtasks/{id}`.
 
-use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
-use serde_json::json;
+use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::path_id::IdPath;
+use super::respond;
 use crate::{
     app::App,
     domain::ids::WorkItemId,
@@ -27,7 +27,7 @@ pub async fn list_subtasks(
     IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     let data = subtasks::list(&app.db, WorkItemId(id)).await?;
-    Ok(Json(json!({"data": data, "nextCursor": null})))
+    Ok(respond::list(data, None))
 }
 
 /// Add a subtask (at `position`, or last).
@@ -41,7 +41,7 @@ pub async fn create_subtask(
     ApiJson(body): ApiJson<NewSubtask>,
 ) -> Result<impl IntoResponse, AppError> {
     let subtask = subtasks::create(&app.db, &client.actor_for(&user), WorkItemId(id), body).await?;
-    Ok((StatusCode::CREATED, Json(json!({"data": subtask}))))
+    Ok((StatusCode::CREATED, respond::data(subtask)))
 }
 
 /// Edit, toggle or move a subtask; `null` clears `assigneeId` or `dueAt`.
@@ -55,7 +55,7 @@ pub async fn patch_subtask(
     ApiJson(body): ApiJson<SubtaskChanges>,
 ) -> Result<impl IntoResponse, AppError> {
     let subtask = subtasks::update(&app.db, &client.actor_for(&user), id, body).await?;
-    Ok(Json(json!({"data": subtask})))
+    Ok(respond::data(subtask))
 }
 
 /// Delete a subtask; the ones after it move up.

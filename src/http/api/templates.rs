@@ -1,14 +1,13 @@
 //! `/api/templates`: everyone lists and reads templates; admins create, change and delete them.
 
 use axum::{
-    Json,
     extract::{Path, State},
     http::StatusCode,
     response::IntoResponse,
 };
-use serde_json::json;
 use uuid::Uuid;
 
+use super::respond;
 use crate::{
     app::App,
     domain::ids::TemplateId,
@@ -30,7 +29,7 @@ pub async fn list_templates(
     _user: CurrentUser,
 ) -> Result<impl IntoResponse, AppError> {
     let data = templates::list(&app.db).await?;
-    Ok(Json(json!({"data": data, "nextCursor": null})))
+    Ok(respond::list(data, None))
 }
 
 /// One template with its subtasks.
@@ -42,7 +41,7 @@ pub async fn get_template(
     Path(id): Path<Uuid>,
 ) -> Result<impl IntoResponse, AppError> {
     let template = templates::get(&app.db, TemplateId(id)).await?;
-    Ok(Json(json!({"data": template})))
+    Ok(respond::data(template))
 }
 
 /// Create a template (admins); `name` and `type` are required.
@@ -55,7 +54,7 @@ pub async fn create_template(
     ApiJson(body): ApiJson<TemplateInput>,
 ) -> Result<impl IntoResponse, AppError> {
     let created = templates::create(&app.db, &client.actor_for(&admin), body).await?;
-    Ok((StatusCode::CREATED, Json(json!({"data": created}))))
+    Ok((StatusCode::CREATED, respond::data(created)))
 }
 
 /// Change a template (admins): only the fields sent change; `subtasks` replaces them all.
@@ -70,7 +69,7 @@ pub async fn patch_template(
 ) -> Result<impl IntoResponse, AppError> {
     let updated =
         templates::update(&app.db, &client.actor_for(&admin), TemplateId(id), body).await?;
-    Ok(Json(json!({"data": updated})))
+    Ok(respond::data(updated))
 }
 
 /// Delete a template (admins). Items made from it keep existing; a template a cadence uses

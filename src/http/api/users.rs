@@ -1,16 +1,15 @@
 //! People: `GET /api/users` for pickers, and the admin routes to invite and change people.
 
 use axum::{
-    Json,
     extract::{Query, State},
     http::StatusCode,
     response::IntoResponse,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
+use super::respond;
 use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
@@ -71,7 +70,7 @@ pub async fn list_users(
     }
     let people = people::list(app.db.conn(), query.include_inactive).await?;
     let data: Vec<UserResponse> = people.into_iter().map(Into::into).collect();
-    Ok(Json(json!({"data": data, "nextCursor": null})))
+    Ok(respond::list(data, None))
 }
 
 #[derive(Deserialize)]
@@ -107,7 +106,7 @@ pub async fn create_user(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"data": UserResponse::from(created)})),
+        respond::data(UserResponse::from(created)),
     ))
 }
 
@@ -134,5 +133,5 @@ pub async fn patch_user(
         active: body.active,
     };
     let updated = people::update(&app.db, admin.id, &client, id, changes).await?;
-    Ok(Json(json!({"data": UserResponse::from(updated)})))
+    Ok(respond::data(UserResponse::from(updated)))
 }

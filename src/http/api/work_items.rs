@@ -8,6 +8,7 @@ use axum::{
 };
 use serde_json::json;
 
+use super::respond;
 use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
@@ -43,7 +44,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i32>, AppError> {
 /// The item with an `ETag` of its version.
 fn with_etag(status: StatusCode, item: WorkItemView) -> impl IntoResponse {
     let etag = format!("\"{}\"", item.version);
-    (status, [(header::ETAG, etag)], Json(json!({"data": item})))
+    (status, [(header::ETAG, etag)], respond::data(item))
 }
 
 /// Create a work item (blank, or from `templateId`).
@@ -122,7 +123,7 @@ pub async fn get_work_item_history(
         .into_iter()
         .map(super::audit_view::AuditView::from)
         .collect();
-    Ok(Json(json!({"data": data, "nextCursor": null})))
+    Ok(respond::list(data, None))
 }
 
 /// The QC panel of an item.
@@ -133,7 +134,7 @@ pub async fn get_work_item_qc(
     IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     let item = work_items::get(&app.db, WorkItemId(id)).await?;
-    Ok(Json(json!({"data": QcView::from(&item)})))
+    Ok(respond::data(QcView::from(&item)))
 }
 
 /// Change proofing settings or decide (`APPROVED`, or `CHANGES_REQUESTED` with a note).
@@ -157,7 +158,7 @@ pub async fn patch_work_item_qc(
         body,
     )
     .await?;
-    Ok(Json(json!({"data": QcView::from(&item)})))
+    Ok(respond::data(QcView::from(&item)))
 }
 
 /// List work items: filters, sort and keyset pagination (see the parameters of PRODUCT §10).
