@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+mod external;
 mod report;
 mod rules;
 
