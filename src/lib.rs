@@ -1,6 +1,6 @@
 //! OPS Desktop: the operations hub of a small agency or publication team.
 //!
-//! The module map follows ARCHITECTURE.md: `domain` holds pure rules, `db` the schema,
+//! The module map follows docs/ARCHITECTURE.md: `domain` holds pure rules, `db` the schema,
 //! `services` the use cases, `jobs` the background queue, `http` the web surface, and `cli`
 //! the commands. `main.rs` only parses the command line and calls one command.
 #![forbid(unsafe_code)]

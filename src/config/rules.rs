@@ -1,4 +1,4 @@
-//! The rules each variable must meet (PRODUCT §9, §10), with a unit test for every rule.
+//! The rules each variable must meet (docs/PRODUCT.md §9, §10), with a unit test for every rule.
 
 use std::{net::SocketAddr, path::PathBuf, str::FromStr};
 

@@ -31,7 +31,7 @@ pub struct Db {
 
 impl Db {
     /// Opens the pool. For SQLite the file and its folder are created when missing and the
-    /// pragmas of ARCHITECTURE.md are applied to every connection.
+    /// pragmas of docs/ARCHITECTURE.md are applied to every connection.
     pub async fn connect(url: &DatabaseUrl) -> anyhow::Result<Db> {
         if let DatabaseUrl::Sqlite { path, .. } = url
             && let Some(parent) = path.parent()

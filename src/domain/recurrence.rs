@@ -1,4 +1,4 @@
-//! Cadence recurrence (PRODUCT §6): an RFC 5545 rule, a due time of day and the organisation's
+//! Cadence recurrence (docs/PRODUCT.md §6): an RFC 5545 rule, a due time of day and the organisation's
 //! time zone turned into the dates and instants a cadence falls due. No I/O.
 //!
 //! The `rrule` crate expands the rule over *calendar dates*: it runs in UTC from midnight, where

@@ -1,4 +1,4 @@
-//! Work items: their enumerations and the rules about them (PRODUCT §3).
+//! Work items: their enumerations and the rules about them (docs/PRODUCT.md §3).
 
 use std::{fmt, str::FromStr};
 

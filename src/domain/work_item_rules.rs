@@ -1,5 +1,5 @@
 //! The rules of work items that need no database: field limits, status moves, the QC gate,
-//! dates and mentions (PRODUCT §3 and §5).
+//! dates and mentions (docs/PRODUCT.md §3 and §5).
 
 use chrono::{DateTime, Utc};
 

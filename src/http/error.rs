@@ -1,5 +1,5 @@
 //! `AppError`: the one error type of the HTTP layer, turned into the error format of
-//! PRODUCT §1: `{"error": "...", "details": {...}}`. Internal causes are logged with the
+//! docs/PRODUCT.md §1: `{"error": "...", "details": {...}}`. Internal causes are logged with the
 //! request id and never sent.
 
 use axum::{

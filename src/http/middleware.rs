@@ -172,7 +172,7 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
         .into_response()
 }
 
-/// The security headers every response carries (PRODUCT §2, issue "sign-in").
+/// The security headers every response carries (docs/PRODUCT.md §2).
 pub fn security_headers(https: bool) -> Vec<(HeaderName, HeaderValue)> {
     let mut headers = vec![
         (

@@ -60,7 +60,7 @@ fn routes() -> Routes {
             SignedIn,
             profile::post_profile_sessions_revoke_all,
         )
-        // Pages: work list, board, item, new item (issue 5)
+        // Pages: work list, board, item, new item
         .get("/work", SignedIn, super::pages::work_list::get_work_list)
         .get("/work/new", SignedIn, super::pages::new_item::get_new_item)
         .post("/work/new", SignedIn, super::pages::new_item::post_new_item)
@@ -137,7 +137,7 @@ fn routes() -> Routes {
         .get("/admin/users", Admin, admin_users::get_admin_users)
         .post("/admin/users", Admin, admin_users::post_admin_users)
         .post("/admin/users/{id}", Admin, admin_users::post_admin_user)
-        // Pages: dashboard, inbox, calendar, QC, stats, templates, audit (issue 5)
+        // Pages: dashboard, inbox, calendar, QC, stats, templates, audit
         .get("/inbox", SignedIn, super::pages::inbox::get_inbox)
         .post(
             "/inbox/read",
@@ -322,7 +322,7 @@ fn routes() -> Routes {
             Admin,
             super::api::templates::delete_template,
         )
-        // Cadences, calendar feeds (issue 7)
+        // Cadences, calendar feeds
         .get("/cadences", SignedIn, super::pages::cadences::get_cadences)
         .post("/cadences", Admin, super::pages::cadences::post_cadences)
         .get(
@@ -408,7 +408,7 @@ fn routes() -> Routes {
             OwnAuth,
             super::api::calendar_feeds::get_calendar_feed,
         )
-        // Events and HighLevel (issue 6)
+        // Events and HighLevel
         .post(
             "/api/webhooks/ghl",
             OwnAuth,

@@ -62,12 +62,12 @@ impl JobRegistry {
     /// The registry the application ships with.
     pub fn standard() -> JobRegistry {
         JobRegistry::default()
-            // Cadences, notification emails and the overdue check (issue 7).
+            // Cadences, notification emails and the overdue check.
             .register(Arc::new(generate_cadences::GenerateCadences))
             .register(Arc::new(send_notifications::SendNotificationEmail))
             .register(Arc::new(send_notifications::SendDigests))
             .register(Arc::new(check_overdue::CheckOverdue))
-            // Events and HighLevel (issue 6).
+            // Events and HighLevel.
             .register(Arc::new(process_event::ProcessEvent))
             .register(Arc::new(deliver_outbound::DeliverOutbound))
     }

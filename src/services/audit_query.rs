@@ -1,4 +1,4 @@
-//! Reading the audit log (PRODUCT §8, admins): filter by actor, action, item and time, newest
+//! Reading the audit log (docs/PRODUCT.md §8, admins): filter by actor, action, item and time, newest
 //! first, with keyset pagination on `(created_at, id)` so a page costs the same however deep
 //! it is, and each filter rides one of the `(…, created_at)` indexes.
 

@@ -1,6 +1,6 @@
 //! The board: a column per status, cards in rank order. Each column is one query for its
 //! first cards and one count, so a board of 10,000 open items reads no more rows than one of
-//! 100 (PRODUCT §3).
+//! 100 (docs/PRODUCT.md §3).
 
 use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 

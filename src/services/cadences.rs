@@ -1,4 +1,4 @@
-//! Cadences (PRODUCT §6): recurring series that create work items from a template. Everyone
+//! Cadences (docs/PRODUCT.md §6): recurring series that create work items from a template. Everyone
 //! reads them; admins create, change, pause and delete them. Every change is audited in its
 //! transaction. Expanding the rule is pure (`domain::recurrence`); creating the items lives in
 //! `generate.rs`.

@@ -1,4 +1,4 @@
-//! The calendar (PRODUCT §6): items grouped by their local day in `OPS_TIMEZONE`, over a range
+//! The calendar (docs/PRODUCT.md §6): items grouped by their local day in `OPS_TIMEZONE`, over a range
 //! of at most 62 days (the next 14 by default), cancelled items left out.
 //!
 //! The range is turned into the UTC instants of its first local midnight and of the midnight

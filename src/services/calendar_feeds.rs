@@ -1,4 +1,4 @@
-//! Private calendar feeds (PRODUCT §6): each person creates secret ICS URLs (of their own items,
+//! Private calendar feeds (docs/PRODUCT.md §6): each person creates secret ICS URLs (of their own items,
 //! or of all items) that Google Calendar, Outlook and Apple Calendar subscribe to, and revokes
 //! them. The token in the URL is the only key: 256 random bits, shown once, stored as a SHA-256
 //! hash. A revoked token, or one whose owner was deactivated, is an unknown URL (404).

@@ -1,4 +1,4 @@
-//! Comments (PRODUCT §3): internal Markdown notes on an item. Authors may edit or delete their
+//! Comments (docs/PRODUCT.md §3): internal Markdown notes on an item. Authors may edit or delete their
 //! own and admins may delete any; `@handle` mentions notify the person they name (§4).
 
 use std::collections::HashSet;

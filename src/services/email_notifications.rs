@@ -1,4 +1,4 @@
-//! Email notifications (PRODUCT §4): each person chooses immediate emails, a daily digest at a
+//! Email notifications (docs/PRODUCT.md §4): each person chooses immediate emails, a daily digest at a
 //! local hour, or none, and which kinds of notification count. Sending goes through the job
 //! queue and the [`Mailer`](crate::email::Mailer).
 //!

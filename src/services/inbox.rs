@@ -1,4 +1,4 @@
-//! The inbox (PRODUCT §4): "what needs me now?" — items waiting on me, items for me to proof,
+//! The inbox (docs/PRODUCT.md §4): "what needs me now?" — items waiting on me, items for me to proof,
 //! and my notifications, with the reading and marking of notifications. One query per list.
 
 use chrono::Utc;

@@ -1,4 +1,4 @@
-//! Messages (PRODUCT §3): the client-facing conversation of an item. Staff log what they
+//! Messages (docs/PRODUCT.md §3): the client-facing conversation of an item. Staff log what they
 //! sent (`OUTBOUND`, status `LOGGED`) or record what the client sent them elsewhere
 //! (`INBOUND`, status `RECEIVED`, and the item's owner hears of it).
 
@@ -99,7 +99,7 @@ pub async fn create(
 
 /// Logs a message on an item. Every field is checked before anything is written. With
 /// `ghl_configured` (GHL_API_KEY and GHL_LOCATION_ID set), an outbound message on an item
-/// with a `ghlContactId` is queued for delivery through HighLevel (PRODUCT §7).
+/// with a `ghlContactId` is queued for delivery through HighLevel (docs/PRODUCT.md §7).
 pub async fn create_with_delivery(
     db: &Db,
     actor: &Actor,
@@ -128,7 +128,7 @@ pub async fn create_with_delivery(
     };
     let inbound = direction == "INBOUND";
     // An OUTBOUND message on an item with a ghlContactId, while GHL is configured, is saved
-    // as QUEUED and its delivery queued below, in this transaction (PRODUCT §7).
+    // as QUEUED and its delivery queued below, in this transaction (docs/PRODUCT.md §7).
     let deliver = !inbound && ghl_configured && parent.ghl_contact_id.is_some();
     let status = match (inbound, deliver) {
         (true, _) => "RECEIVED",

@@ -1,4 +1,4 @@
-//! The numbers of the stats page (PRODUCT §8), each counted by the database with GROUP BY,
+//! The numbers of the stats page (docs/PRODUCT.md §8), each counted by the database with GROUP BY,
 //! COUNT and aggregates — item rows are never loaded into Rust to be counted.
 //!
 //! Time bounds (now, a week's start) are computed in Rust and bound as `DateTime<Utc>`

@@ -1,4 +1,4 @@
-//! Subtasks (PRODUCT §3): the steps of a work item — add, edit, toggle, reorder, delete.
+//! Subtasks (docs/PRODUCT.md §3): the steps of a work item — add, edit, toggle, reorder, delete.
 //! Positions are kept contiguous (`0..n-1`) in the same transaction as every change, and each
 //! change locks its item's row (on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises
 //! writers) so two reorders at once cannot leave gaps or duplicates.

@@ -1,4 +1,4 @@
-//! Templates (PRODUCT §6): the blueprints items and cadences are made from. Everyone reads
+//! Templates (docs/PRODUCT.md §6): the blueprints items and cadences are made from. Everyone reads
 //! them; admins create, change and delete them. Every change is audited in its transaction.
 //! Making an item from a template lives with work items (`work_items::create`).
 

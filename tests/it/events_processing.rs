@@ -1,4 +1,4 @@
-//! Processing by the default rules of PRODUCT §7: a won opportunity makes the items of the
+//! Processing by the default rules of docs/PRODUCT.md §7: a won opportunity makes the items of the
 //! rule's template (owner mapped from the GHL user), appointments create and then move their
 //! `EVENT` item, inbound messages attach to the client's open item and notify its owner, and
 //! everything else waits in triage.

@@ -1,4 +1,4 @@
-//! The one integration-test crate (see ARCHITECTURE.md): every test speaks to a real server
+//! The one integration-test crate (see docs/ARCHITECTURE.md): every test speaks to a real server
 //! on a real port, on SQLite always and on PostgreSQL when `OPS_TEST_POSTGRES_URL` is set.
 
 mod support;

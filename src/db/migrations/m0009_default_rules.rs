@@ -1,4 +1,4 @@
-//! Migration `m0009_default_rules`: the default integration rules of PRODUCT §7, as rows that
+//! Migration `m0009_default_rules`: the default integration rules of docs/PRODUCT.md §7, as rows that
 //! admins see and edit like any other:
 //!
 //! - a won opportunity (`OpportunityStatusUpdate` with `status: won`) creates an item from the

@@ -50,7 +50,7 @@ use super::{me, users, work_items};
         super::templates::create_template,
         super::templates::patch_template,
         super::templates::delete_template,
-        // cadences, calendar feeds (issue 7)
+        // cadences, calendar feeds
         super::cadences::list_cadences,
         super::cadences::get_cadence,
         super::cadences::create_cadence,
@@ -60,7 +60,7 @@ use super::{me, users, work_items};
         super::calendar_feeds::list_calendar_feeds,
         super::calendar_feeds::create_calendar_feed,
         super::calendar_feeds::delete_calendar_feed,
-        // events and HighLevel (issue 6)
+        // events and HighLevel
         super::webhooks::receive_ghl_webhook,
         super::events::list_events,
         super::events::create_event,

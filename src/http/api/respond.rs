@@ -1,4 +1,4 @@
-//! The two success shapes of the API (PRODUCT §1): `{"data": ...}` for one thing and
+//! The two success shapes of the API (docs/PRODUCT.md §1): `{"data": ...}` for one thing and
 //! `{"data": [...], "nextCursor": ...}` for a list.
 
 use axum::Json;

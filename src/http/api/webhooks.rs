@@ -1,5 +1,5 @@
 //! `POST /api/webhooks/ghl`: HighLevel's webhooks. The body is read as raw bytes, checked for
-//! authenticity, and only then parsed (ARCHITECTURE.md, "Webhooks"); the 200 goes out after
+//! authenticity, and only then parsed (docs/ARCHITECTURE.md, "Webhooks"); the 200 goes out after
 //! the event is committed.
 
 use axum::{

@@ -161,7 +161,7 @@ pub async fn patch_work_item_qc(
     Ok(respond::data(QcView::from(&item)))
 }
 
-/// List work items: filters, sort and keyset pagination (see the parameters of PRODUCT §10).
+/// List work items: filters, sort and keyset pagination (see the parameters of docs/PRODUCT.md §10).
 #[utoipa::path(get, path = "/api/work-items", tag = "work items",
     params(
         ("status" = Option<String>, Query, description = "Repeatable or comma-separated"),

@@ -1,4 +1,4 @@
-//! The audit log page (`/admin/audit`, admins, PRODUCT §8): newest first, filtered by actor,
+//! The audit log page (`/admin/audit`, admins, docs/PRODUCT.md §8): newest first, filtered by actor,
 //! action, item and a range of local days through a GET form (so a filtered view is a link),
 //! and paged with an "Older entries" link carrying the service's cursor.
 

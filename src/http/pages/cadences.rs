@@ -1,4 +1,4 @@
-//! The cadences pages (PRODUCT §6): everyone sees each recurring series and previews its next
+//! The cadences pages (docs/PRODUCT.md §6): everyone sees each recurring series and previews its next
 //! occurrences; admins create, edit, pause, resume and delete them. A refused form is shown
 //! again with the typed values and every problem next to its field.
 

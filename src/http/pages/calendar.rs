@@ -1,4 +1,4 @@
-//! The calendar page (`/calendar`, PRODUCT §6): 14 local days, one card per day, with the
+//! The calendar page (`/calendar`, docs/PRODUCT.md §6): 14 local days, one card per day, with the
 //! items due (events: starting) that day. `?from=YYYY-MM-DD` moves the window; the page
 //! links a week back and a week on.
 

@@ -1,4 +1,4 @@
-//! The events page (`/events`, PRODUCT §7): the inbound and outbound queues with their counts
+//! The events page (`/events`, docs/PRODUCT.md §7): the inbound and outbound queues with their counts
 //! by state, each event's type, state, attempts, error and payload, and the triage actions
 //! (convert, dismiss, retry) as plain form posts that come back here with a message.
 

@@ -1,4 +1,4 @@
-//! The inbox page (`/inbox`, PRODUCT §4): items waiting on me, items for me to proof, and my
+//! The inbox page (`/inbox`, docs/PRODUCT.md §4): items waiting on me, items for me to proof, and my
 //! unread notifications, which can be marked read one by one or all at once.
 
 use askama::Template;

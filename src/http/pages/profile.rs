@@ -54,7 +54,7 @@ struct ProfilePage<'a> {
     tokens: Vec<TokenRow>,
     new_token: Option<String>,
     has_password: bool,
-    /// Email notification choices and calendar feeds (issue 7).
+    /// Email notification choices and calendar feeds.
     spine: ProfileSpine,
 }
 

@@ -1,4 +1,4 @@
-//! The QC queue (`/qc`, PRODUCT §5): every open item awaiting proofing, oldest first, with
+//! The QC queue (`/qc`, docs/PRODUCT.md §5): every open item awaiting proofing, oldest first, with
 //! its owner, proofer, graphics location and due date.
 
 use askama::Template;

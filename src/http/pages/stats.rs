@@ -1,4 +1,4 @@
-//! The stats page (`/stats`, PRODUCT §8): the counts, and three charts drawn as inline SVG
+//! The stats page (`/stats`, docs/PRODUCT.md §8): the counts, and three charts drawn as inline SVG
 //! by [`super::charts`] — completed per week (12 weeks), open by status and workload by
 //! owner — each with its values as text for people who cannot see the chart.
 

@@ -1,4 +1,4 @@
-//! The templates pages (PRODUCT §6): everyone sees every template with its subtasks and
+//! The templates pages (docs/PRODUCT.md §6): everyone sees every template with its subtasks and
 //! checklist; admins create, edit and delete them. Deleting asks for confirmation on its own
 //! page first. A refused form is shown again with the typed values and every problem.
 

@@ -1,4 +1,4 @@
-//! `/work`: the work list with every filter of PRODUCT §3, addressable by URL so a view can
+//! `/work`: the work list with every filter of docs/PRODUCT.md §3, addressable by URL so a view can
 //! be bookmarked and shared. It reads the same parameters as `GET /api/work-items`.
 
 use askama::Template;

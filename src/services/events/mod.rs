@@ -1,4 +1,4 @@
-//! The events pipeline (PRODUCT §7): two queues in `integration_events`.
+//! The events pipeline (docs/PRODUCT.md §7): two queues in `integration_events`.
 //!
 //! - **Inbound**: what came in (HighLevel webhooks, the generic intake). Stored `RECEIVED`
 //!   with its processing job in one transaction, before the sender gets its 2xx; the worker

@@ -1,5 +1,5 @@
 //! Integration rules (admins edit them): which action an incoming event type gets. The
-//! defaults of PRODUCT §7 are seeded by migration `m0009_default_rules`; the won-opportunity
+//! defaults of docs/PRODUCT.md §7 are seeded by migration `m0009_default_rules`; the won-opportunity
 //! rule starts without a template, so those events wait in triage until an admin picks one.
 
 use chrono::{DateTime, Utc};

@@ -1,4 +1,4 @@
-//! Listing work items: every filter of PRODUCT §3 in one query with keyset pagination, and
+//! Listing work items: every filter of docs/PRODUCT.md §3 in one query with keyset pagination, and
 //! full-text search through FTS5 (SQLite) or `tsvector` (PostgreSQL).
 
 use sea_orm::{

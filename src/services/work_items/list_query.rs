@@ -1,5 +1,5 @@
 //! The list parameters shared by `GET /api/work-items`, the CSV export and the `/work` page
-//! (PRODUCT §10), parsed from the raw query string so that repeated keys, comma lists and
+//! (docs/PRODUCT.md §10), parsed from the raw query string so that repeated keys, comma lists and
 //! unknown names are all handled — every problem is a 422 naming its parameter.
 
 use chrono::{DateTime, NaiveDate, Utc};

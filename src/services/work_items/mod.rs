@@ -1,4 +1,4 @@
-//! Work items (PRODUCT §3): the rules live here, in one place, for the API and the pages.
+//! Work items (docs/PRODUCT.md §3): the rules live here, in one place, for the API and the pages.
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 

@@ -1,4 +1,4 @@
-//! QC and proofing (PRODUCT §5): the proofing state of an item, and decisions on it.
+//! QC and proofing (docs/PRODUCT.md §5): the proofing state of an item, and decisions on it.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

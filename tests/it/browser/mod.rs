@@ -1,4 +1,4 @@
-//! Real-browser tests (issue 5, point 5): Debian's Chromium, headless, driven over WebDriver
+//! Real-browser tests: Debian's Chromium, headless, driven over WebDriver
 //! by `fantoccini` through a chromedriver each test starts and kills. They run on SQLite only:
 //! they test pages and app.js, not the database. Without Chromium they fail (never skip), since
 //! CI installs it. `cargo test --test it browser` runs just these.

@@ -1,4 +1,4 @@
-//! The day's work in two real browsers (issue 5, point 5): Priya (staff, owner of the
+//! The day's work in two real browsers: Priya (staff, owner of the
 //! "Weekly newsletter" template) signs in, creates a newsletter issue from the template, says it waits
 //! on Sam, drags it across the board, is stopped by the QC gate, and finishes it once Sam
 //! (a second browser) has approved it. Sam's board follows her moves live; his inbox shows

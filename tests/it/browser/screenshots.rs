@@ -1,5 +1,5 @@
-//! A screenshot of every main page, light and dark, under `target/screenshots/` (issue 5,
-//! point 5), taken on the demo data as its admin so every page (admin ones included) has
+//! A screenshot of every main page, light and dark, under `target/screenshots/`,
+//! taken on the demo data as its admin so every page (admin ones included) has
 //! something to show. A few pages are also shot at a phone's width. The test also checks
 //! that each page rendered (its `h1`), so a broken page fails here rather than in a picture.
 
