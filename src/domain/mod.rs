@@ -7,6 +7,7 @@ pub mod markdown;
 pub mod patch;
 pub mod rank;
 pub mod recurrence;
+pub mod redirect;
 pub mod user;
 pub mod work_item;
 pub mod work_item_rules;

@@ -138,20 +138,9 @@ pub fn redirect_with_flash(settings: &Settings, location: &str, message: &str) -
     response
 }
 
-/// Only same-site paths are followed after sign-in: `/x` yes; `//evil.example`, `/\evil`,
-/// and absolute URLs no.
+/// Only same-site paths are followed after sign-in (see [`crate::domain::redirect`]).
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.contains(['\r', '\n']) =>
-        {
-            path.to_string()
-        }
-        _ => "/".to_string(),
-    }
+    crate::domain::redirect::same_site_path(next)
 }
 
 /// A simple page with a heading and a sentence (confirmations and errors).
@@ -166,24 +155,4 @@ pub struct MessagePage<'a> {
 /// An error as a friendly HTML page (API routes use JSON instead); see [`errors`].
 pub fn error_page(settings: &Settings, chrome: &Chrome, error: AppError) -> Response {
     errors::error_page(settings, chrome, error)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_same_site_paths_are_followed() {
-        assert_eq!(safe_next(Some("/profile?x=1")), "/profile?x=1");
-        for hostile in [
-            "//evil.example",
-            "/\\evil.example",
-            "https://evil.example",
-            "evil",
-            "",
-        ] {
-            assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
-        }
-        assert_eq!(safe_next(None), "/");
-    }
 }
