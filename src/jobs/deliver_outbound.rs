@@ -1,5 +1,6 @@
 //! The job that delivers one outbound event (`{"eventId": ...}`) to HighLevel. Its failures
-//! (5xx, timeouts, 429s without a short `Retry-After`) retry with the queue's backoff.
+//! (5xx, timeouts, 429s without a short `Retry-After`) retry with the queue's backoff; when it
+//! gives up, the event and its message end `FAILED` for a person to retry.
 
 use async_trait::async_trait;
 
@@ -22,8 +23,11 @@ impl JobHandler for DeliverOutbound {
     }
 
     async fn run(&self, app: &App, job: &ClaimedJob) -> anyhow::Result<()> {
-        let event_id = event_id(&job.payload)?;
-        let final_attempt = job.attempt >= job.max_attempts;
-        outbound::deliver(&app.db, &app.settings, event_id, final_attempt).await
+        outbound::deliver(&app.db, &app.settings, event_id(&job.payload)?).await
+    }
+
+    async fn gave_up(&self, app: &App, job: &ClaimedJob, error: &str) -> anyhow::Result<()> {
+        outbound::give_up(&app.db, event_id(&job.payload)?, error).await?;
+        Ok(())
     }
 }

@@ -1,6 +1,10 @@
 //! The database-backed job queue: enqueue inside the caller's transaction, claim atomically,
 //! retry with exponential backoff up to a per-kind attempt limit, then stop in `FAILED` with
 //! the last error kept. A job whose worker died is reclaimed once its lease runs out.
+//!
+//! A job that gives up — out of attempts, or its worker died during the last one — first runs
+//! its kind's [`JobHandler::gave_up`] step, so whatever it served (an event, an outbound
+//! message) ends in a failed state a person sees and can retry, never stranded half-way.
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -50,6 +54,13 @@ pub trait JobHandler: Send + Sync {
 
     /// Does the work. An `Err` is recorded and the job retried (or failed when out of attempts).
     async fn run(&self, app: &App, job: &ClaimedJob) -> anyhow::Result<()>;
+
+    /// Runs once when the job gives up for good (`error` says why): marks what the job served
+    /// as failed. Must be idempotent — a crash before the job is recorded `FAILED` runs it
+    /// again. An `Err` keeps the job queued so the step is tried again later.
+    async fn gave_up(&self, _app: &App, _job: &ClaimedJob, _error: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 /// The handlers a worker knows, by kind.

@@ -27,12 +27,14 @@ impl JobHandler for ProcessEvent {
         let event_id = event_id(&job.payload)?;
         let outcome = process::process(&app.db, app.settings.timezone, event_id, job.attempt).await;
         if let Err(error) = outcome {
-            let message = error.to_string();
-            let final_attempt = job.attempt >= job.max_attempts;
-            process::record_failure(&app.db, event_id, job.attempt, final_attempt, &message)
-                .await?;
+            process::record_failure(&app.db, event_id, job.attempt, &error.to_string()).await?;
             return Err(anyhow::Error::from(error));
         }
+        Ok(())
+    }
+
+    async fn gave_up(&self, app: &App, job: &ClaimedJob, error: &str) -> anyhow::Result<()> {
+        process::give_up(&app.db, event_id(&job.payload)?, error).await?;
         Ok(())
     }
 }

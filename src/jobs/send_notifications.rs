@@ -42,6 +42,13 @@ impl JobHandler for SendNotificationEmail {
             .await?;
         Ok(())
     }
+
+    async fn gave_up(&self, app: &App, job: &ClaimedJob, error: &str) -> anyhow::Result<()> {
+        let id: Uuid = serde_json::from_value(job.payload["notificationId"].clone())
+            .map_err(|error| anyhow::anyhow!("the job has no notificationId: {error}"))?;
+        email_notifications::give_up(&app.db, id, error).await?;
+        Ok(())
+    }
 }
 
 /// Sends the digests of the hour.

@@ -114,17 +114,7 @@ impl Worker {
         if job.attempt > job.max_attempts {
             // A previous worker died during the last allowed attempt; do not exceed the limit.
             let error = "the worker running the final attempt stopped before finishing";
-            claim::mark_failed(
-                conn,
-                job.id,
-                &self.worker_id,
-                error,
-                AfterFailure::GiveUp,
-                time::now(),
-            )
-            .await?;
-            warn!(error, "job failed");
-            return Ok(());
+            return self.give_up(&job, error).await;
         }
         let outcome = match self.registry.handler(&job.kind).cloned() {
             None => Err(format!("no handler for job kind `{}`", job.kind)),
@@ -140,26 +130,62 @@ impl Worker {
                     warn!("job finished after its lease was taken over; outcome not recorded");
                 }
             }
+            Err(error) if job.attempt >= job.max_attempts => {
+                self.give_up(&job, &error).await?;
+            }
             Err(error) => {
-                let next = if job.attempt >= job.max_attempts {
-                    AfterFailure::GiveUp
-                } else {
-                    let delay = backoff::delay_after_attempt(
-                        job.attempt,
-                        self.config.base_backoff,
-                        self.config.max_backoff,
-                    );
-                    AfterFailure::RetryAt(now + to_delta(delay))
-                };
-                let gave_up = matches!(next, AfterFailure::GiveUp);
+                let delay = backoff::delay_after_attempt(
+                    job.attempt,
+                    self.config.base_backoff,
+                    self.config.max_backoff,
+                );
+                let next = AfterFailure::RetryAt(now + to_delta(delay));
                 claim::mark_failed(conn, job.id, &self.worker_id, &error, next, now).await?;
-                if gave_up {
-                    crate::telemetry::metrics::record_job(&job.kind, "failed");
-                    warn!(%error, "job failed for good");
-                } else {
-                    crate::telemetry::metrics::record_job(&job.kind, "retry");
-                    warn!(%error, "job attempt failed; will retry");
-                }
+                crate::telemetry::metrics::record_job(&job.kind, "retry");
+                warn!(%error, "job attempt failed; will retry");
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends a job that is out of attempts: its kind's gave-up step first, then `FAILED`. When
+    /// the step itself fails (say the database blinked), the job goes back to the queue; its
+    /// next claim is past the limit again and lands here, so the step is retried, not skipped.
+    async fn give_up(&self, job: &ClaimedJob, error: &str) -> anyhow::Result<()> {
+        let conn = self.app.db.conn();
+        let step = match self.registry.handler(&job.kind) {
+            Some(handler) => handler.gave_up(&self.app, job, error).await,
+            None => Ok(()),
+        };
+        let now = time::now();
+        match step {
+            Ok(()) => {
+                claim::mark_failed(
+                    conn,
+                    job.id,
+                    &self.worker_id,
+                    error,
+                    AfterFailure::GiveUp,
+                    now,
+                )
+                .await?;
+                crate::telemetry::metrics::record_job(&job.kind, "failed");
+                warn!(%error, "job failed for good");
+            }
+            Err(step_error) => {
+                let error =
+                    format!("{error}; marking its work failed did not work: {step_error:#}");
+                let retry_at = now + to_delta(self.config.base_backoff);
+                claim::mark_failed(
+                    conn,
+                    job.id,
+                    &self.worker_id,
+                    &error,
+                    AfterFailure::RetryAt(retry_at),
+                    now,
+                )
+                .await?;
+                warn!(%error, "job gave up but its gave-up step failed; will try the step again");
             }
         }
         Ok(())

@@ -18,7 +18,7 @@ use crate::{
     config::Settings,
     db::{
         Db,
-        entities::{notification, user},
+        entities::{audit_log, notification, user},
         time,
     },
     domain::ids::UserId,
@@ -172,6 +172,42 @@ pub async fn send_immediate(
         return Err(error.context("sending a notification email"));
     }
     Ok(ImmediateOutcome::Sent)
+}
+
+/// Its email job gave up: the notification stays in the person's inbox, and the audit log says
+/// its email was never sent and why (once, however often this runs).
+pub async fn give_up(db: &Db, notification_id: Uuid, error: &str) -> Result<(), ServiceError> {
+    const ACTION: &str = "notification.email_failed";
+    let Some(found) = notification::Entity::find_by_id(notification_id)
+        .one(db.conn())
+        .await?
+    else {
+        return Ok(());
+    };
+    let already = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq(ACTION))
+        .filter(audit_log::Column::EntityId.eq(found.id))
+        .one(db.conn())
+        .await?;
+    if already.is_some() {
+        return Ok(());
+    }
+    super::audit::record(
+        db.conn(),
+        &super::audit::Actor::system(),
+        super::audit::AuditEntry {
+            action: ACTION,
+            entity_type: "notification",
+            entity_id: Some(found.id),
+            work_item_id: found.work_item_id,
+            summary: Some(format!(
+                "the email for “{}” was not sent: {error}",
+                found.body
+            )),
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 pub(crate) fn link_for_profile(settings: &Settings) -> String {

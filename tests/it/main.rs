@@ -40,6 +40,7 @@ mod ghl_webhooks;
 mod http_basics;
 mod ics_feeds;
 mod jobs;
+mod jobs_give_up;
 mod mailer;
 mod migrations;
 mod pages_rules;

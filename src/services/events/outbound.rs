@@ -6,6 +6,12 @@
 //! of the process) and tries again; 5xx and timeouts fail the attempt so the job retries with
 //! backoff, ending `FAILED` after the last; any other answer ends `FAILED` at once with the
 //! response kept. A message follows its delivery: `QUEUED`, then `SENT` or `FAILED`.
+//!
+//! Delivery is at least once. Each attempt is counted in the database *before* the request
+//! goes out, so a crash never hides an attempt; but HighLevel has no idempotency key, so a
+//! crash (or a lost answer) after HighLevel accepted a request and before `DELIVERED` is
+//! committed sends the action again when the job is retried. That window is one request's
+//! round trip plus one commit.
 
 use std::time::Duration;
 
@@ -172,14 +178,9 @@ pub fn message_of(event: &integration_event::Model) -> Option<Uuid> {
         .and_then(|p| p.message_id)
 }
 
-/// Delivers one queued event. `Err` means "try again later" (the job retries with backoff);
-/// on the final attempt the event is marked `FAILED` first.
-pub async fn deliver(
-    db: &Db,
-    settings: &Settings,
-    event_id: Uuid,
-    final_attempt: bool,
-) -> anyhow::Result<()> {
+/// Delivers one queued event. `Err` means "try again later": the job retries with backoff,
+/// and when it gives up [`give_up`] marks the event `FAILED`.
+pub async fn deliver(db: &Db, settings: &Settings, event_id: Uuid) -> anyhow::Result<()> {
     let event = match find(db.conn(), event_id).await {
         Ok(event) => event,
         Err(ServiceError::NotFound) => return Ok(()),
@@ -214,6 +215,8 @@ pub async fn deliver(
     for _ in 0..MAX_RATE_LIMITED_WAITS {
         limiter.acquire().await;
         attempts += 1;
+        // Counted before sending: an attempt that crashes mid-request still shows.
+        record_attempt(db, &event, attempts).await?;
         match client.send(&request).await {
             Outcome::Delivered { status, body } => {
                 let response = format!("{status} {body}");
@@ -243,7 +246,7 @@ pub async fn deliver(
                 return Ok(());
             }
             Outcome::Retryable { error } => {
-                return fail_attempt(db, &event, attempts, final_attempt, error).await;
+                return fail_attempt(db, &event, attempts, error).await;
             }
             Outcome::RateLimited { retry_after, body } => {
                 error = format!("HighLevel answered 429 (rate limited): {body}");
@@ -254,30 +257,58 @@ pub async fn deliver(
                     }
                     Some(wait) => {
                         limiter.pause_for(wait);
-                        return fail_attempt(db, &event, attempts, final_attempt, error).await;
+                        return fail_attempt(db, &event, attempts, error).await;
                     }
-                    None => return fail_attempt(db, &event, attempts, final_attempt, error).await,
+                    None => return fail_attempt(db, &event, attempts, error).await,
                 }
             }
         }
     }
-    fail_attempt(db, &event, attempts, final_attempt, error).await
+    fail_attempt(db, &event, attempts, error).await
 }
 
-/// A failed attempt: recorded, `FAILED` if it was the last, and an error for the job queue.
+/// The delivery job gave up: a still-queued event ends `FAILED` with `error` (and its message
+/// with it), where a person can retry it. Does nothing to an event that was settled already.
+pub async fn give_up(db: &Db, event_id: Uuid, error: &str) -> Result<(), ServiceError> {
+    let event = match find(db.conn(), event_id).await {
+        Ok(event) => event,
+        Err(ServiceError::NotFound) => return Ok(()),
+        Err(error) => return Err(error),
+    };
+    if event.direction != direction::OUTBOUND || event.state != state::QUEUED {
+        return Ok(());
+    }
+    settle(db, &event, state::FAILED, event.attempts, Some(error), None).await
+}
+
+/// A failed attempt: recorded, and an error for the job queue (which retries or gives up).
 async fn fail_attempt(
     db: &Db,
     event: &integration_event::Model,
     attempts: i32,
-    final_attempt: bool,
     error: String,
 ) -> anyhow::Result<()> {
-    if final_attempt {
-        settle(db, event, state::FAILED, attempts, Some(&error), None).await?;
-    } else {
-        note_attempt(db, event, attempts, &error).await?;
-    }
+    note_attempt(db, event, attempts, &error).await?;
     anyhow::bail!(error)
+}
+
+/// Counts an attempt that is about to be sent.
+async fn record_attempt(
+    db: &Db,
+    event: &integration_event::Model,
+    attempts: i32,
+) -> Result<(), ServiceError> {
+    integration_event::Entity::update_many()
+        .col_expr(integration_event::Column::Attempts, Expr::value(attempts))
+        .col_expr(
+            integration_event::Column::UpdatedAt,
+            Expr::value(time::now()),
+        )
+        .filter(integration_event::Column::Id.eq(event.id))
+        .filter(integration_event::Column::State.eq(state::QUEUED))
+        .exec(db.conn())
+        .await?;
+    Ok(())
 }
 
 async fn note_attempt(

@@ -101,16 +101,14 @@ async fn finish(
     Ok(())
 }
 
-/// Records a failed attempt on a waiting event: its count and error, and `FAILED` when it
-/// was the last one (a person can retry it from there).
+/// Records a failed attempt on a waiting event: its count and error.
 pub async fn record_failure(
     db: &Db,
     event_id: Uuid,
     attempt: u32,
-    final_attempt: bool,
     error: &str,
 ) -> Result<(), ServiceError> {
-    let mut update = integration_event::Entity::update_many()
+    integration_event::Entity::update_many()
         .col_expr(
             integration_event::Column::Attempts,
             Expr::value(attempt as i32),
@@ -119,12 +117,26 @@ pub async fn record_failure(
         .col_expr(
             integration_event::Column::UpdatedAt,
             Expr::value(time::now()),
-        );
-    if final_attempt {
-        update = update.col_expr(integration_event::Column::State, Expr::value(state::FAILED));
-    }
-    update
+        )
         .filter(integration_event::Column::Id.eq(event_id))
+        .filter(integration_event::Column::State.eq(state::RECEIVED))
+        .exec(db.conn())
+        .await?;
+    Ok(())
+}
+
+/// Its job gave up: a still-waiting event becomes `FAILED` with `error`, where a person can
+/// retry it. An event handled meanwhile is left alone, so running this twice is harmless.
+pub async fn give_up(db: &Db, event_id: Uuid, error: &str) -> Result<(), ServiceError> {
+    integration_event::Entity::update_many()
+        .col_expr(integration_event::Column::State, Expr::value(state::FAILED))
+        .col_expr(integration_event::Column::LastError, Expr::value(error))
+        .col_expr(
+            integration_event::Column::UpdatedAt,
+            Expr::value(time::now()),
+        )
+        .filter(integration_event::Column::Id.eq(event_id))
+        .filter(integration_event::Column::Direction.eq(direction::INBOUND))
         .filter(integration_event::Column::State.eq(state::RECEIVED))
         .exec(db.conn())
         .await?;
