@@ -51,3 +51,4 @@ mod readiness;
 mod route_matrix;
 mod shutdown;
 mod sqlite_writes;
+mod work_items_race;

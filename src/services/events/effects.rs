@@ -5,7 +5,7 @@
 use chrono_tz::Tz;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set, Statement,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -169,7 +169,11 @@ async fn item_of_earlier_event(
         .one(conn)
         .await?;
     match earlier.and_then(|e| e.work_item_id) {
-        Some(id) => Ok(work_item::Entity::find_by_id(id).one(conn).await?),
+        // Locked like every versioned write, so a person's change at the same moment is not lost.
+        Some(id) => Ok(work_item::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(conn)
+            .await?),
         None => Ok(None),
     }
 }
@@ -200,7 +204,11 @@ async fn move_event_item(
     }
     change.version = Set(item.version + 1);
     change.updated_at = Set(now);
-    let updated = change.update(conn).await?;
+    let updated = work_item::Entity::update(change)
+        .validate()?
+        .filter(work_item::Column::Version.eq(item.version))
+        .exec(conn)
+        .await?;
     audit::record(
         conn,
         &Actor::system(),

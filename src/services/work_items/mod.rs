@@ -1,6 +1,6 @@
 //! Work items (docs/PRODUCT.md §3): the rules live here, in one place, for the API and the pages.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
     db::{
@@ -46,6 +46,20 @@ pub async fn find(
 ) -> Result<work_item::Model, ServiceError> {
     work_item::Entity::find_by_id(id.0)
         .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
+/// The stored row, locked until the transaction ends (`FOR UPDATE` on PostgreSQL; SQLite's
+/// `BEGIN IMMEDIATE` already serialises writers). Versioned writes read through this, so the
+/// version they check cannot change before they write.
+pub async fn find_locked(
+    txn: &sea_orm::DatabaseTransaction,
+    id: WorkItemId,
+) -> Result<work_item::Model, ServiceError> {
+    work_item::Entity::find_by_id(id.0)
+        .lock_exclusive()
+        .one(txn)
         .await?
         .ok_or(ServiceError::NotFound)
 }

@@ -149,7 +149,7 @@ pub async fn decide(
     };
 
     let txn = db.begin_write().await?;
-    let current = super::find(&txn, id).await?;
+    let current = super::find_locked(&txn, id).await?;
     if let Some(expected) = version
         && expected != current.version
     {

@@ -2,7 +2,7 @@
 //! board moves, and an audit entry (before and after) per changed group, all in one
 //! transaction with the change.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 use super::{
@@ -43,10 +43,7 @@ pub async fn update(
     changes: WorkItemChanges,
 ) -> Result<WorkItemView, ServiceError> {
     let txn = db.begin_write().await?;
-    let current = work_item::Entity::find_by_id(id.0)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let current = super::find_locked(&txn, id).await?;
     if let Some(expected) = expected_version.or(changes.version)
         && expected != current.version
     {
@@ -219,7 +216,8 @@ pub async fn update(
     super::get(db, id).await
 }
 
-/// Writes the row with the next version.
+/// Writes the row with the next version, only if it still holds the version `current` was
+/// read at: a writer that lost a race gets a conflict instead of overwriting the winner.
 pub(super) async fn save(
     txn: &sea_orm::DatabaseTransaction,
     current: &work_item::Model,
@@ -254,7 +252,17 @@ pub(super) async fn save(
     model.rank = Set(fields.rank);
     model.version = Set(current.version + 1);
     model.updated_at = Set(now);
-    Ok(model.update(txn).await?)
+    work_item::Entity::update(model)
+        .validate()?
+        .filter(work_item::Column::Version.eq(current.version))
+        .exec(txn)
+        .await
+        .map_err(|error| match error {
+            sea_orm::DbErr::RecordNotUpdated => ServiceError::Conflict(
+                "this item changed while your change was being saved; reload and try again".into(),
+            ),
+            other => other.into(),
+        })
 }
 
 async fn load_checklist(
