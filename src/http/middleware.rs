@@ -112,12 +112,14 @@ pub async fn html_errors_for_pages(request: Request, next: Next) -> Response {
     if is_api || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_json = response
+    let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
+        .and_then(|v| v.to_str().ok());
+    // A bare status from the router (405 has no body at all) gets the page too.
+    let bare = content_type.is_none();
+    let is_json = content_type.is_some_and(|v| v.starts_with("application/json"));
+    if !is_json && !bare {
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -144,7 +146,7 @@ pub async fn html_errors_for_pages(request: Request, next: Next) -> Response {
         details.push(sentence.to_string());
     }
     let mut page = super::pages::errors::status_page(status, details);
-    for name in [header::RETRY_AFTER, header::SET_COOKIE] {
+    for name in [header::ALLOW, header::RETRY_AFTER, header::SET_COOKIE] {
         for value in parts.headers.get_all(&name) {
             page.headers_mut().append(name.clone(), value.clone());
         }

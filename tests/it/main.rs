@@ -42,6 +42,7 @@ mod ics_feeds;
 mod jobs;
 mod jobs_give_up;
 mod mailer;
+mod malformed_requests;
 mod migrations;
 mod pages_rules;
 mod pages_secondary;

@@ -26,7 +26,10 @@ enum Who {
 
 /// A client carrying a brand-new session for `user_id` (fast: no password hashing), so routes
 /// that sign out or revoke cannot disturb the next case.
-async fn session_client(app: &TestApp, user_id: uuid::Uuid) -> (reqwest::Client, String) {
+pub(crate) async fn session_client(
+    app: &TestApp,
+    user_id: uuid::Uuid,
+) -> (reqwest::Client, String) {
     let started = sessions::start(
         app.db().conn(),
         UserId(user_id),

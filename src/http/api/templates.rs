@@ -1,13 +1,9 @@
 //! `/api/templates`: everyone lists and reads templates; admins create, change and delete them.
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    response::IntoResponse,
-};
-use uuid::Uuid;
+use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::respond;
+use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
     domain::ids::TemplateId,
@@ -38,7 +34,7 @@ pub async fn list_templates(
 pub async fn get_template(
     State(app): State<App>,
     _user: CurrentUser,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     let template = templates::get(&app.db, TemplateId(id)).await?;
     Ok(respond::data(template))
@@ -64,7 +60,7 @@ pub async fn patch_template(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
     client: ClientInfo,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     ApiJson(body): ApiJson<TemplateInput>,
 ) -> Result<impl IntoResponse, AppError> {
     let updated =
@@ -80,7 +76,7 @@ pub async fn delete_template(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
     client: ClientInfo,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     templates::delete(&app.db, &client.actor_for(&admin), TemplateId(id)).await?;
     Ok(StatusCode::NO_CONTENT)

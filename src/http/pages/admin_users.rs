@@ -2,14 +2,14 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
     response::Response,
 };
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{Chrome, error_page, redirect_with_flash, render};
+use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
     db::entities::user,
@@ -105,7 +105,7 @@ pub struct PersonForm {
 pub async fn post_admin_user(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     client: ClientInfo,
     headers: HeaderMap,
     CsrfForm { form, .. }: CsrfForm<PersonForm>,

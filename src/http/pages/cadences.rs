@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
     response::Response,
 };
@@ -12,6 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Chrome, error_page, redirect_with_flash, render};
+use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
     db::time,
@@ -215,7 +216,7 @@ pub async fn post_cadences(
 pub async fn get_cadence(
     State(app): State<App>,
     user: CurrentUser,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
 ) -> Response {
     let result = detail_page(&app, &user, &headers, id, None).await;
@@ -227,7 +228,7 @@ pub async fn post_cadence(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
     client: ClientInfo,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
     CsrfForm { form, .. }: CsrfForm<CadenceForm>,
 ) -> Response {
@@ -257,7 +258,7 @@ pub async fn post_cadence_active(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
     client: ClientInfo,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
     CsrfForm { form, .. }: CsrfForm<ActiveForm>,
 ) -> Response {
@@ -290,7 +291,7 @@ pub async fn post_cadence_delete(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
     client: ClientInfo,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
     CsrfForm { .. }: CsrfForm<super::auth::EmptyForm>,
 ) -> Response {

@@ -41,6 +41,10 @@ fn wording(status: StatusCode) -> (&'static str, &'static str) {
             "Page not found",
             "There is nothing at this address. It may have moved, or what it showed may have been deleted.",
         ),
+        405 => (
+            "That kind of request does not work here",
+            "This address can be opened, but not sent that way. Go back and use the page’s own buttons and forms.",
+        ),
         409 => ("That clashed with something else", "Nothing was changed."),
         413 => ("That was too large", "Requests may be at most 1 MiB."),
         422 => (

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode, header},
     response::Response,
 };
@@ -11,6 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Chrome, error_page, redirect_with_flash, render};
+use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
     auth::{api_tokens, sessions},
@@ -189,7 +190,7 @@ pub async fn post_profile_token(
 /// `POST /profile/tokens/{id}/revoke`
 pub async fn post_profile_token_revoke(
     State(app): State<App>,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     client: ClientInfo,
     headers: HeaderMap,
     CsrfForm { user, .. }: CsrfForm<EmptyForm>,
@@ -207,7 +208,7 @@ pub async fn post_profile_token_revoke(
 /// `POST /profile/sessions/{id}/revoke`
 pub async fn post_profile_session_revoke(
     State(app): State<App>,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
     CsrfForm { user, .. }: CsrfForm<EmptyForm>,
 ) -> Response {
@@ -358,7 +359,7 @@ pub async fn post_profile_calendar_feed(
 /// `POST /profile/calendar-feeds/{id}/revoke`: the feed's URL stops working at once.
 pub async fn post_profile_calendar_feed_revoke(
     State(app): State<App>,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     client: ClientInfo,
     headers: HeaderMap,
     CsrfForm { user, .. }: CsrfForm<EmptyForm>,

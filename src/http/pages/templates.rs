@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
     response::Response,
 };
@@ -16,6 +16,7 @@ use super::{
     redirect_with_flash, render,
     template_form::{FormChoices, TemplateForm},
 };
+use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
     domain::{FieldErrors, ids::TemplateId, markdown},
@@ -205,7 +206,7 @@ pub async fn get_template_new(
 pub async fn get_template_edit(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
 ) -> Response {
     let chrome = Chrome::load(&app, &admin, &headers, "templates").await;
@@ -275,7 +276,7 @@ pub async fn post_templates(
 pub async fn post_template(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     client: ClientInfo,
     headers: HeaderMap,
     CsrfForm { form, .. }: CsrfForm<TemplateForm>,
@@ -293,7 +294,7 @@ pub async fn post_template(
 pub async fn get_template_delete(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     headers: HeaderMap,
 ) -> Response {
     let chrome = Chrome::load(&app, &admin, &headers, "templates").await;
@@ -316,7 +317,7 @@ pub async fn get_template_delete(
 pub async fn post_template_delete(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     client: ClientInfo,
     headers: HeaderMap,
     CsrfForm { .. }: CsrfForm<EmptyForm>,
