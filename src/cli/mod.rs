@@ -9,6 +9,7 @@ use crate::config::{ConfigReport, Settings};
 mod backup;
 mod cadences;
 mod check_config;
+mod healthcheck;
 mod migrate;
 mod seed_demo;
 mod serve;
@@ -18,12 +19,20 @@ mod user;
 /// Exit code for an invalid configuration (sysexits' EX_CONFIG).
 pub const EXIT_CONFIG: u8 = 78;
 
+/// The release and the commit it was built from (see `build.rs`), as `--version` prints them.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("OPS_GIT_COMMIT"),
+    ")"
+);
+
 /// OPS Desktop: every piece of your team's work in one place.
 ///
 /// Configuration comes from environment variables and a `.env` file; run `ops-desktop
 /// check-config` to see what is set and what is wrong.
 #[derive(Debug, Parser)]
-#[command(name = "ops-desktop", version, about, long_about)]
+#[command(name = "ops-desktop", version = VERSION, about, long_about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -64,13 +73,20 @@ pub enum Command {
     /// Work with cadences (recurring series).
     #[command(subcommand)]
     Cadences(cadences::CadencesCommand),
+    /// Ask a running server whether it is ready (`GET /readyz`); exits 0 only when it is.
+    ///
+    /// For container health checks: the image needs no curl. Reads only `BIND_ADDR`, so it
+    /// works whatever else the configuration says.
+    Healthcheck(healthcheck::HealthcheckArgs),
 }
 
 /// Runs the chosen command and turns its outcome into an exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::CheckConfig = command {
-        return check_config::run();
+    match command {
+        Command::CheckConfig => return check_config::run(),
+        Command::Healthcheck(args) => return healthcheck::run(args),
+        _ => {}
     }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
@@ -97,7 +113,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Cadences(cadences_command) => cadences::run(settings, cadences_command).await,
             Command::Backup { out } => backup::run_backup(settings, out).await,
             Command::Restore { from } => backup::run_restore(settings, from).await,
-            Command::CheckConfig => unreachable!("handled above"),
+            Command::CheckConfig | Command::Healthcheck(_) => unreachable!("handled above"),
         }
     });
     match outcome {

@@ -58,12 +58,13 @@ pub fn render(extra: &[Gauge<'_>]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "# HELP ops_build_info The running version.\n# TYPE ops_build_info gauge"
+        "# HELP ops_build_info The running version and the commit it was built from.\n# TYPE ops_build_info gauge"
     );
     let _ = writeln!(
         out,
-        "ops_build_info{{version=\"{}\"}} 1",
-        env!("CARGO_PKG_VERSION")
+        "ops_build_info{{version=\"{}\",commit=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION"),
+        env!("OPS_GIT_COMMIT")
     );
     let _ = writeln!(
         out,

@@ -44,6 +44,7 @@ mod jobs_give_up;
 mod mailer;
 mod malformed_requests;
 mod migrations;
+mod ops_commands;
 mod pages_rules;
 mod pages_secondary;
 mod pages_work;
