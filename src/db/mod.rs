@@ -16,6 +16,7 @@ use crate::config::DatabaseUrl;
 pub mod backup;
 pub mod entities;
 pub mod migrations;
+pub mod outage;
 pub mod time;
 
 pub use migrations::Migrator;

@@ -35,9 +35,18 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("{0}")]
     Unavailable(String),
+    /// The database cannot be reached or is overloaded; the cause is logged, not sent.
+    #[error("the database is unavailable; try again in a moment")]
+    DatabaseUnavailable(anyhow::Error),
+    /// The request was not answered within `REQUEST_TIMEOUT_SECS`.
+    #[error("the request took too long; try again in a moment")]
+    TimedOut,
     #[error("internal error")]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
+
+/// What a 503 tells the client to wait before trying again, in seconds.
+pub const RETRY_AFTER_UNAVAILABLE_SECS: u32 = 5;
 
 impl AppError {
     pub fn status(&self) -> StatusCode {
@@ -51,8 +60,44 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::DatabaseUnavailable(_) | AppError::TimedOut => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// How long the client should wait before trying again, for the answers that have one.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs } => Some((*retry_after_secs).max(1)),
+            AppError::Unavailable(_) | AppError::DatabaseUnavailable(_) | AppError::TimedOut => {
+                Some(u64::from(RETRY_AFTER_UNAVAILABLE_SECS))
+            }
+            _ => None,
+        }
+    }
+
+    /// Logs the cause an answer hides. An outage is a warning without a backtrace (it says
+    /// nothing about our code, and thousands of them must not flood the log); an internal
+    /// error is a bug, logged with everything it carries.
+    pub fn log_cause(&self) {
+        match self {
+            AppError::DatabaseUnavailable(cause) => {
+                tracing::warn!(error = %format!("{cause:#}"), "database unavailable");
+            }
+            AppError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            _ => {}
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        if crate::db::outage::chain_is_unavailable(&error) {
+            AppError::DatabaseUnavailable(error)
+        } else {
+            AppError::Internal(error)
         }
     }
 }
@@ -70,34 +115,32 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound => AppError::NotFound,
             ServiceError::Forbidden => AppError::Forbidden,
             ServiceError::Conflict(reason) => AppError::Conflict(reason),
-            ServiceError::Internal(cause) => AppError::Internal(cause),
+            ServiceError::Unavailable(cause) => AppError::DatabaseUnavailable(cause),
+            ServiceError::Internal(cause) => AppError::from(cause),
         }
     }
 }
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(error: sea_orm::DbErr) -> Self {
-        AppError::Internal(error.into())
+        AppError::from(anyhow::Error::from(error))
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
+        self.log_cause();
         let body = match &self {
-            AppError::Internal(cause) => {
-                tracing::error!(error = ?cause, "internal error");
-                internal_error_body()
-            }
+            AppError::Internal(_) => internal_error_body(),
             AppError::Validation(fields) => json!({"error": self.to_string(), "details": fields.0}),
             _ => json!({"error": self.to_string()}),
         };
         let mut response = (status, Json(body)).into_response();
-        if let AppError::RateLimited { retry_after_secs } = self {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs.max(1)),
-            );
+        if let Some(seconds) = self.retry_after_secs() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

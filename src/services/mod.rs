@@ -37,13 +37,30 @@ pub enum ServiceError {
     Forbidden,
     #[error("{0}")]
     Conflict(String),
+    /// The database cannot be reached or is overloaded: try again later (not a bug).
+    #[error("the database is unavailable: {0:#}")]
+    Unavailable(anyhow::Error),
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
 
 impl From<sea_orm::DbErr> for ServiceError {
     fn from(error: sea_orm::DbErr) -> Self {
-        ServiceError::Internal(error.into())
+        if crate::db::outage::is_unavailable(&error) {
+            ServiceError::Unavailable(error.into())
+        } else {
+            ServiceError::Internal(error.into())
+        }
+    }
+}
+
+impl From<anyhow::Error> for ServiceError {
+    fn from(error: anyhow::Error) -> Self {
+        if crate::db::outage::chain_is_unavailable(&error) {
+            ServiceError::Unavailable(error)
+        } else {
+            ServiceError::Internal(error)
+        }
     }
 }
 

@@ -45,6 +45,7 @@ mod mailer;
 mod malformed_requests;
 mod migrations;
 mod ops_commands;
+mod outage;
 mod pages_rules;
 mod pages_secondary;
 mod pages_work;

@@ -95,19 +95,17 @@ fn page(chrome: &Chrome, status: StatusCode, details: Vec<String>) -> ErrorPage<
 /// `error` as a friendly page in the frame `chrome`; an internal cause is logged, not shown.
 pub fn error_page(settings: &Settings, chrome: &Chrome, error: AppError) -> Response {
     let status = error.status();
-    if let AppError::Internal(cause) = &error {
-        tracing::error!(error = ?cause, "internal error");
-    }
+    error.log_cause();
     let mut response = render(
         settings,
         chrome,
         status,
         &page(chrome, status, details_of(&error)),
     );
-    if let AppError::RateLimited { retry_after_secs } = error {
+    if let Some(seconds) = error.retry_after_secs() {
         response
             .headers_mut()
-            .insert(header::RETRY_AFTER, retry_after_secs.max(1).into());
+            .insert(header::RETRY_AFTER, seconds.into());
     }
     response
 }

@@ -5,6 +5,7 @@ pub mod app;
 pub mod database;
 pub mod ghl;
 pub mod ghl_mock;
+pub mod outage;
 pub mod personas;
 pub mod process;
 pub mod proxy;
