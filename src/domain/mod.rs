@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 pub mod ids;
 pub mod markdown;
 pub mod patch;
+pub mod qc_rules;
 pub mod rank;
 pub mod recurrence;
 pub mod redirect;

@@ -112,6 +112,70 @@ impl Status {
     }
 }
 
+/// What people read for each value: one name per concept, sentence case, on every page,
+/// email, feed and export. The API keeps the codes.
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Backlog => "Backlog",
+            Status::Planned => "Planned",
+            Status::InProgress => "In progress",
+            Status::InReview => "In review",
+            Status::Done => "Done",
+            Status::Cancelled => "Cancelled",
+        }
+    }
+}
+
+impl Priority {
+    pub fn label(self) -> &'static str {
+        match self {
+            Priority::Low => "Low",
+            Priority::Normal => "Normal",
+            Priority::High => "High",
+            Priority::Urgent => "Urgent",
+        }
+    }
+}
+
+impl ItemType {
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemType::Task => "Task",
+            ItemType::Deliverable => "Deliverable",
+            ItemType::Event => "Event",
+            ItemType::Request => "Request",
+        }
+    }
+}
+
+impl DeliverableType {
+    pub fn label(self) -> &'static str {
+        match self {
+            DeliverableType::Article => "Article",
+            DeliverableType::Newsletter => "Newsletter",
+            DeliverableType::SocialPost => "Social post",
+            DeliverableType::Video => "Video",
+            DeliverableType::Podcast => "Podcast",
+            DeliverableType::Graphic => "Graphic",
+            DeliverableType::Print => "Print",
+            DeliverableType::WebPage => "Web page",
+            DeliverableType::EmailCampaign => "Email campaign",
+            DeliverableType::Other => "Other",
+        }
+    }
+}
+
+impl ProofStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            ProofStatus::Pending => "Needs proofing",
+            ProofStatus::Approved => "Proof approved",
+            ProofStatus::ChangesRequested => "Changes requested",
+        }
+    }
+}
+
 /// A tag: 1–40 characters of lowercase letters, digits and `-`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Tag(String);

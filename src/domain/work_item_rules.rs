@@ -105,27 +105,44 @@ pub fn check_status_move(from: Status, to: Status) -> Result<(), String> {
         return Ok(());
     }
     Err(format!(
-        "a {} item can only be reopened to IN_PROGRESS, not moved to {}",
-        from.as_str(),
-        to.as_str()
+        "a {} item can only be reopened to {}, not moved to {}",
+        from.label().to_lowercase(),
+        Status::InProgress.label(),
+        to.label()
     ))
 }
 
-/// `DONE` waits for proofing: refused while proofing is needed and not approved.
+/// `DONE` waits for proofing: refused while proofing is needed and not approved. The refusal
+/// is the proofing state, so the caller can name the proofer in its sentence.
 pub fn check_qc_gate(
     to: Status,
     needs_proofing: bool,
     proof_status: Option<ProofStatus>,
-) -> Result<(), String> {
+) -> Result<(), Option<ProofStatus>> {
     if to == Status::Done && needs_proofing && proof_status != Some(ProofStatus::Approved) {
-        let state = proof_status
-            .map(ProofStatus::as_str)
-            .unwrap_or("not started");
-        return Err(format!(
-            "this item needs proofing before it can be DONE (proofing is {state}); approve it in the QC panel first"
-        ));
+        return Err(proof_status);
     }
     Ok(())
+}
+
+/// The sentence for a refused `DONE`: "Sam Okafor must approve the proof before this can be
+/// Done" (`proofer` is the named proofer's name, if any).
+pub fn qc_gate_refusal(proof_status: Option<ProofStatus>, proofer: Option<&str>) -> String {
+    let done = Status::Done.label();
+    let who = proofer.unwrap_or("a proofer");
+    let sentence = format!("{who} must approve the proof before this can be {done}.");
+    match proof_status {
+        Some(ProofStatus::ChangesRequested) => {
+            format!("Changes were requested in proofing; once they are made, {sentence}")
+        }
+        _ => {
+            let mut chars = sentence.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default()
+        }
+    }
 }
 
 /// Dates: `dueAt` not before `startAt`; an `EVENT` needs `startAt`.

@@ -21,6 +21,8 @@ pub enum AppError {
     Unauthorized,
     #[error("you are not allowed to do that")]
     Forbidden,
+    #[error("{0}")]
+    NotAllowed(String),
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -53,7 +55,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -114,6 +116,7 @@ impl From<ServiceError> for AppError {
             ServiceError::Invalid(fields) => AppError::Validation(fields),
             ServiceError::NotFound => AppError::NotFound,
             ServiceError::Forbidden => AppError::Forbidden,
+            ServiceError::NotAllowed(reason) => AppError::NotAllowed(reason),
             ServiceError::Conflict(reason) => AppError::Conflict(reason),
             ServiceError::Unavailable(cause) => AppError::DatabaseUnavailable(cause),
             ServiceError::Internal(cause) => AppError::from(cause),

@@ -119,6 +119,19 @@ pub async fn create(
     let Some(body) = body else {
         unreachable!("the body parsed when there are no errors");
     };
+    let saved = create_in(&txn, actor, &parent, body).await?;
+    txn.commit().await?;
+    get(db.conn(), saved.id).await
+}
+
+/// Adds a checked comment within the caller's transaction: the same row, audit entry and
+/// mention notifications as any comment (QC decisions use it for their notes).
+pub async fn create_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    parent: &work_item::Model,
+    body: String,
+) -> Result<comment::Model, ServiceError> {
     let now = time::now();
     let saved = comment::ActiveModel {
         id: Set(new_uuid()),
@@ -128,10 +141,10 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     record(
-        &txn,
+        txn,
         actor,
         "comment.create",
         &saved,
@@ -139,10 +152,9 @@ pub async fn create(
         Some(&saved.body),
     )
     .await?;
-    let mentioned = mentioned_people(&txn, &saved.body).await?;
-    notify_mentioned(&txn, actor, &parent, mentioned).await?;
-    txn.commit().await?;
-    get(db.conn(), saved.id).await
+    let mentioned = mentioned_people(txn, &saved.body).await?;
+    notify_mentioned(txn, actor, parent, mentioned).await?;
+    Ok(saved)
 }
 
 /// Changes a comment's body (its author only). People newly mentioned are told.

@@ -8,11 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     db::{Db, entities::work_item},
-    domain::{
-        FieldErrors,
-        ids::UserId,
-        work_item::{ProofStatus, Status},
-    },
+    domain::{FieldErrors, ids::UserId, work_item::Status},
     services::{
         ServiceError,
         notifications::{self, NotificationView},
@@ -50,8 +46,8 @@ pub struct WaitingItem {
 pub struct Inbox {
     /// Open items whose `waitingOnUserId` is me, oldest wait first.
     pub waiting_on_me: Vec<WaitingItem>,
-    /// Items `IN_REVIEW` pending proofing whose proofer is me, or nobody (and which I do
-    /// not own: an owner cannot approve their own item).
+    /// Items awaiting proofing whose proofer is me, or nobody (and which I do not own: an
+    /// owner cannot approve their own item).
     pub to_proof: Vec<WorkItemView>,
     /// My newest unread notifications.
     pub notifications: Vec<NotificationView>,
@@ -98,9 +94,7 @@ pub async fn inbox(db: &Db, me: UserId) -> Result<Inbox, ServiceError> {
                 ),
         );
     let to_proof = select_views(db.backend())
-        .filter(work_item::Column::Status.eq(Status::InReview.as_str()))
-        .filter(work_item::Column::NeedsProofing.eq(true))
-        .filter(work_item::Column::ProofStatus.eq(ProofStatus::Pending.as_str()))
+        .filter(super::work_items::proofing::awaiting_proofing())
         .filter(mine_or_unassigned)
         .order_by_asc(work_item::Column::UpdatedAt)
         .order_by_asc(work_item::Column::Id)

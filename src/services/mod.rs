@@ -35,6 +35,9 @@ pub enum ServiceError {
     NotFound,
     #[error("not allowed")]
     Forbidden,
+    /// Not allowed, with the reason in a person's words.
+    #[error("{0}")]
+    NotAllowed(String),
     #[error("{0}")]
     Conflict(String),
     /// The database cannot be reached or is overloaded: try again later (not a bug).

@@ -26,7 +26,7 @@ use crate::{
     },
     domain::{
         local_day_start,
-        work_item::{ItemType, ProofStatus, Status},
+        work_item::{ItemType, Status},
     },
 };
 
@@ -293,9 +293,7 @@ pub async fn stats(db: &Db, tz: Tz, now: DateTime<Utc>) -> Result<Stats, Service
         waiting: waiting(db).await?,
         awaiting_proofing: count(
             db,
-            open_items()
-                .filter(work_item::Column::NeedsProofing.eq(true))
-                .filter(work_item::Column::ProofStatus.eq(ProofStatus::Pending.as_str())),
+            work_item::Entity::find().filter(super::work_items::proofing::awaiting_proofing()),
         )
         .await?,
         completed_per_week: completed_per_week(db, tz, today).await?,

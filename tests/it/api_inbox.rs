@@ -125,7 +125,7 @@ async fn the_inbox_returns_items_to_proof(backend: Backend) {
         &app,
         &admin,
         proof(
-            "not in review",
+            "in progress",
             "IN_PROGRESS",
             json!({"prooferId": staff.user.id}),
         ),
@@ -161,7 +161,11 @@ async fn the_inbox_returns_items_to_proof(backend: Backend) {
     let (_, inbox) = send(&app, &staff, Method::GET, "/api/inbox", None).await;
     let mut to_proof = titles(&inbox["data"]["toProof"]);
     to_proof.sort();
-    assert_eq!(to_proof, ["anyone's to proof", "mine to proof"]);
+    // Awaiting proofing means open, needs proofing, pending: not only In review.
+    assert_eq!(
+        to_proof,
+        ["anyone's to proof", "in progress", "mine to proof"]
+    );
     assert_eq!(inbox["data"]["toProof"][0]["proofStatus"], "PENDING");
     let (_, inbox) = send(&app, &admin, Method::GET, "/api/inbox", None).await;
     let mut to_proof = titles(&inbox["data"]["toProof"]);

@@ -28,7 +28,10 @@ async fn the_qc_gate_and_approvals(backend: Backend) {
     let (status, body) = patch_item(&app, &owner, &item["id"], json!({"status": "DONE"})).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(
-        body["error"].as_str().unwrap().contains("needs proofing"),
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("must approve the proof before this can be Done"),
         "{body}"
     );
 
@@ -66,7 +69,7 @@ async fn the_qc_gate_and_approvals(backend: Backend) {
     let (status, body) = patch_item(&app, &owner, &item["id"], json!({"status": "DONE"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    // Admins may approve their own items.
+    // Four eyes, always: not even an admin approves their own item.
     let own = create_item(&app, &admin, json!({"title": "Admin's piece", "ownerId": admin.user.id.to_string(), "needsProofing": true})).await;
     let (status, _) = call(
         &app,
@@ -76,7 +79,7 @@ async fn the_qc_gate_and_approvals(backend: Backend) {
         Some(json!({"proofStatus": "APPROVED"})),
     )
     .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, qc) = call(
         &app,
         &admin,
@@ -86,7 +89,7 @@ async fn the_qc_gate_and_approvals(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(qc["data"]["proofStatus"], "APPROVED");
+    assert_eq!(qc["data"]["proofStatus"], "PENDING");
     app.stop().await;
 }
 

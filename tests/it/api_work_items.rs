@@ -220,7 +220,7 @@ async fn status_moves_follow_the_rules_and_are_audited(backend: Backend) {
         body["error"]
             .as_str()
             .unwrap()
-            .contains("reopened to IN_PROGRESS")
+            .contains("reopened to In progress")
     );
     let (status, body) =
         patch_item(&app, &staff, &item["id"], json!({"status": "IN_PROGRESS"})).await;

@@ -50,6 +50,7 @@ mod pages_rules;
 mod pages_secondary;
 mod pages_work;
 mod people_race;
+mod qc_rules;
 mod readiness;
 mod route_matrix;
 mod shutdown;

@@ -101,7 +101,8 @@ async fn the_board_shows_columns_and_the_move_menu_enforces_the_qc_gate(backend:
     assert_eq!(refused.status(), StatusCode::FOUND);
     let (_, after) = html(&app, &staff, &flash_location(&refused)).await;
     assert!(
-        after.contains("Not moved") && after.contains("needs proofing"),
+        after.contains("Not moved")
+            && after.contains("must approve the proof before this can be Done"),
         "the QC gate's reason is shown"
     );
     let moved = staff
@@ -181,7 +182,7 @@ async fn the_item_page_edits_everything_through_forms(backend: Backend) {
         )
         .await;
     let (_, after) = html(&app, &staff, &flash_location(&stale)).await;
-    assert!(after.contains("Not saved") && after.contains("changed since you loaded it"));
+    assert!(after.contains("Not saved") && after.contains("someone else changed this item"));
 
     staff
         .post_form(
@@ -258,7 +259,11 @@ async fn the_item_page_edits_everything_through_forms(backend: Backend) {
         )
         .await;
     let approved = admin
-        .post_form(&app, &format!("/work/{id}/qc"), &[("decision", "APPROVED")])
+        .post_form(
+            &app,
+            &format!("/work/{id}/qc"),
+            &[("decision", "APPROVED"), ("confirm_unticked", "true")],
+        )
         .await;
     assert_eq!(approved.status(), StatusCode::FOUND);
     let (_, fetched) = call(

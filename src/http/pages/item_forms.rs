@@ -161,6 +161,7 @@ pub async fn post_item_qc(
         Some(decision) => QcChanges {
             proof_status: Some(decision.clone()),
             note: form.get("note").cloned(),
+            confirm_unticked: Some(form.contains_key("confirm_unticked")),
             ..Default::default()
         },
         None => {

@@ -228,7 +228,8 @@ pub async fn create(
         unreachable!("every field parsed when there are no errors");
     };
     let proof_status = needs_proofing.then_some(ProofStatus::Pending);
-    rules::check_qc_gate(status, needs_proofing, proof_status).map_err(ServiceError::Conflict)?;
+    rules::check_qc_gate(status, needs_proofing, proof_status)
+        .map_err(|state| ServiceError::Conflict(rules::qc_gate_refusal(state, None)))?;
 
     let now = time::now();
     let id = WorkItemId::new().0;

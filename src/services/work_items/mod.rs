@@ -19,6 +19,7 @@ mod create;
 pub mod input;
 pub mod list;
 pub mod list_query;
+pub mod proofing;
 pub mod qc;
 mod support;
 mod update;

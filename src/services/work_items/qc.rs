@@ -1,19 +1,24 @@
-//! QC and proofing (docs/PRODUCT.md §5): the proofing state of an item, and decisions on it.
+//! QC and proofing (docs/PRODUCT.md §5): the proofing state of an item, and decisions on
+//! it, checked and written in the same transaction as the field changes that come with them.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    input::{enum_field, uuid_field},
-    update::{audit_changes, notify_changes, save},
+    input::{WorkItemChanges, enum_field},
+    proofing::{awaiting_proofing, owners_while_proofed},
+    update::{
+        self, Lists, apply, audit_changes, load_checklist, locked, notify_changes, person_name,
+    },
     view::WorkItemView,
 };
 use crate::{
-    db::{Db, entities::comment, time},
+    db::{Db, entities::work_item, time},
     domain::{
         FieldErrors,
-        ids::{WorkItemId, new_uuid},
+        ids::WorkItemId,
         patch::{Patch, double_option},
+        qc_rules::{self, DecisionRefusal},
         user::Role,
         work_item::{ProofStatus, Status},
         work_item_rules::{self as rules, ChecklistItem},
@@ -21,10 +26,11 @@ use crate::{
     services::{
         ServiceError,
         audit::Actor,
+        comments,
         notifications::{self, NotificationKind},
     },
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{DatabaseTransaction, QueryFilter, QueryOrder};
 
 /// The QC panel of an item.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -78,9 +84,26 @@ pub struct QcChanges {
     pub proof_status: Option<String>,
     /// Required with `CHANGES_REQUESTED`; becomes a comment on the item.
     pub note: Option<String>,
+    /// Approving while checklist entries are unticked needs this set to `true`.
+    pub confirm_unticked: Option<bool>,
 }
 
-/// Applies QC changes and decisions. The owner of an item cannot approve it (admins can).
+/// A decision as asked for, before it is checked.
+#[derive(Debug, Default, Clone)]
+pub struct DecisionInput {
+    /// `APPROVED` or `CHANGES_REQUESTED`; `None` when only fields change.
+    pub verdict: Option<String>,
+    pub note: Option<String>,
+    pub confirm_unticked: bool,
+}
+
+struct Decision {
+    verdict: ProofStatus,
+    note: Option<String>,
+    confirm_unticked: bool,
+}
+
+/// Applies QC settings and a decision together, as `PATCH /api/work-items/{id}/qc` asks.
 pub async fn decide(
     db: &Db,
     actor: &Actor,
@@ -89,24 +112,64 @@ pub async fn decide(
     expected_version: Option<i32>,
     changes: QcChanges,
 ) -> Result<WorkItemView, ServiceError> {
+    let settings = WorkItemChanges {
+        version: changes.version,
+        needs_proofing: changes.needs_proofing,
+        proofer_id: changes.proofer_id,
+        tbp_graphics_location: changes.tbp_graphics_location,
+        qc_checklist: changes.qc_checklist,
+        qc_notes: changes.qc_notes,
+        ..Default::default()
+    };
+    let decision = DecisionInput {
+        verdict: changes.proof_status,
+        note: changes.note,
+        confirm_unticked: changes.confirm_unticked.unwrap_or(false),
+    };
+    save(db, actor, role, id, expected_version, settings, decision).await
+}
+
+/// The one write path of the item page: field changes (QC settings and checklist ticks among
+/// them) and a proofing decision, in one transaction. A refused request changes nothing.
+pub async fn save(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    id: WorkItemId,
+    expected_version: Option<i32>,
+    changes: WorkItemChanges,
+    decision: DecisionInput,
+) -> Result<WorkItemView, ServiceError> {
+    let decision = parse_decision(decision)?;
+    let txn = db.begin_write().await?;
+    let current = locked(&txn, id, expected_version.or(changes.version)).await?;
+    let changed = apply(&txn, actor, &current, &changes).await?;
+    if let Some(decision) = decision {
+        record_decision(&txn, actor, role, &changed, decision).await?;
+    }
+    txn.commit().await?;
+    super::get(db, id).await
+}
+
+fn parse_decision(input: DecisionInput) -> Result<Option<Decision>, ServiceError> {
     let mut errors = FieldErrors::default();
-    let decision = changes
-        .proof_status
+    let verdict = input
+        .verdict
         .as_deref()
         .and_then(|raw| enum_field::<ProofStatus>(&mut errors, "proofStatus", raw));
-    if decision == Some(ProofStatus::Pending) {
+    if verdict == Some(ProofStatus::Pending) {
         errors.add(
             "proofStatus",
-            "a decision is APPROVED or CHANGES_REQUESTED (turn needsProofing on to start again)",
+            "a decision approves the proof or asks for changes; to ask for proofing again, move the item to In review",
         );
     }
-    let note = changes
+    let note = input
         .note
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map(str::to_string);
-    if decision == Some(ProofStatus::ChangesRequested) && note.is_none() {
+    if verdict == Some(ProofStatus::ChangesRequested) && note.is_none() {
         errors.add("note", "say what needs to change");
     }
     if let Some(note) = &note
@@ -115,85 +178,97 @@ pub async fn decide(
         errors.add(
             "note",
             format!(
-                "note must be at most {} characters",
+                "the note must be at most {} characters",
                 rules::MAX_COMMENT_CHARS
             ),
         );
     }
-    // Settings changes go through the general rules first (validation, versions, audit).
-    let settings = super::input::WorkItemChanges {
-        version: changes.version,
-        needs_proofing: changes.needs_proofing,
-        proofer_id: changes.proofer_id.clone(),
-        tbp_graphics_location: changes.tbp_graphics_location.clone(),
-        qc_checklist: changes.qc_checklist.clone(),
-        qc_notes: changes.qc_notes.clone(),
-        ..Default::default()
-    };
-    if let Some(Some(raw)) = &changes.proofer_id {
-        uuid_field(&mut errors, "prooferId", raw);
-    }
     errors.into_result()?;
-    let has_settings = settings.needs_proofing.is_some()
-        || settings.proofer_id.is_some()
-        || settings.tbp_graphics_location.is_some()
-        || settings.qc_checklist.is_some()
-        || settings.qc_notes.is_some();
-    let mut version = expected_version.or(changes.version);
-    if has_settings {
-        let updated = super::update(db, actor, id, version, settings).await?;
-        version = Some(updated.version);
-    }
-    let Some(decision) = decision else {
-        return super::get(db, id).await;
-    };
+    Ok(verdict.map(|verdict| Decision {
+        verdict,
+        note,
+        confirm_unticked: input.confirm_unticked,
+    }))
+}
 
-    let txn = db.begin_write().await?;
-    let current = super::find_locked(&txn, id).await?;
-    if let Some(expected) = version
-        && expected != current.version
-    {
-        return Err(ServiceError::Conflict(
-            "this item changed since you loaded it; reload and try again".into(),
-        ));
+/// Checks who may decide and what the decision needs, then records it: the proof state,
+/// who and when, the note as a comment, the owner told.
+async fn record_decision(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    role: Role,
+    current: &work_item::Model,
+    decision: Decision,
+) -> Result<(), ServiceError> {
+    let me = actor.user_id.map(|u| u.0).ok_or(ServiceError::Forbidden)?;
+    let owners = owners_while_proofed(txn, current).await?;
+    let allowed = qc_rules::may_decide(
+        me,
+        role == Role::Admin,
+        current.needs_proofing,
+        current.proofer_id,
+        &owners,
+    );
+    match allowed {
+        Ok(()) => {}
+        Err(DecisionRefusal::NotNeeded) => {
+            return Err(ServiceError::Conflict(
+                "This item does not need proofing, so there is nothing to decide.".into(),
+            ));
+        }
+        Err(DecisionRefusal::OwnWork) => {
+            return Err(ServiceError::NotAllowed(
+                "You own this item (or owned it while it was being proofed), so someone else must proof it."
+                    .into(),
+            ));
+        }
+        Err(DecisionRefusal::NotTheProofer { proofer }) => {
+            let name = person_name(txn, proofer)
+                .await?
+                .unwrap_or_else(|| "Someone else".into());
+            return Err(ServiceError::NotAllowed(format!(
+                "{name} is the named proofer; only they or an admin can decide on this proof."
+            )));
+        }
     }
-    if !current.needs_proofing {
-        return Err(ServiceError::Conflict(
-            "this item does not need proofing; turn needsProofing on first".into(),
-        ));
-    }
-    let is_owner = current.owner_id.is_some() && current.owner_id == actor.user_id.map(|u| u.0);
-    if decision == ProofStatus::Approved && is_owner && role != Role::Admin {
-        return Err(ServiceError::Forbidden);
+    if decision.verdict == ProofStatus::Approved && !decision.confirm_unticked {
+        let checklist = load_checklist(txn, current.id).await?;
+        let open = qc_rules::unticked(&checklist);
+        if !open.is_empty() {
+            let names = open
+                .iter()
+                .map(|label| format!("“{label}”"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(ServiceError::Conflict(format!(
+                "Not approved: {names} {} not ticked. Tick {}, or confirm that you approve with {} unticked.",
+                if open.len() == 1 { "is" } else { "are" },
+                if open.len() == 1 { "it" } else { "them" },
+                if open.len() == 1 { "it" } else { "them" },
+            )));
+        }
     }
     let now = time::now();
     let mut next = current.clone();
-    next.proof_status = Some(decision.as_str().to_string());
+    next.proof_status = Some(decision.verdict.as_str().to_string());
     next.proofed_at = Some(now);
-    next.proofed_by_id = actor.user_id.map(|u| u.0);
-    if decision == ProofStatus::ChangesRequested {
+    next.proofed_by_id = Some(me);
+    if decision.verdict == ProofStatus::ChangesRequested
+        && current.status != Status::InProgress.as_str()
+    {
         next.status = Status::InProgress.as_str().to_string();
         next.completed_at = None;
-        next.rank = super::support::rank_at_end(&txn, Status::InProgress.as_str()).await?;
+        next.rank = super::support::rank_at_end(txn, Status::InProgress.as_str()).await?;
     }
-    let saved = save(&txn, &current, &next, now).await?;
-    audit_changes(&txn, actor, &current, &saved, None).await?;
-    notify_changes(&txn, actor, &current, &saved).await?;
-    if decision == ProofStatus::ChangesRequested {
-        let text = note.unwrap_or_default();
-        comment::ActiveModel {
-            id: Set(new_uuid()),
-            work_item_id: Set(current.id),
-            author_id: Set(actor.user_id.map(|u| u.0)),
-            body: Set(format!("**Changes requested:** {text}")),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        if let Some(owner) = current.owner_id {
+    let saved = update::save(txn, current, &next, now).await?;
+    audit_changes(txn, actor, current, &saved, Lists::default()).await?;
+    notify_changes(txn, actor, current, &saved).await?;
+    if decision.verdict == ProofStatus::ChangesRequested {
+        let text = decision.note.unwrap_or_default();
+        comments::create_in(txn, actor, &saved, format!("**Changes requested:** {text}")).await?;
+        if let Some(owner) = current.owner_id.filter(|owner| *owner != me) {
             notifications::notify(
-                &txn,
+                txn,
                 owner,
                 NotificationKind::ChangesRequested,
                 Some(current.id),
@@ -203,20 +278,13 @@ pub async fn decide(
             .await?;
         }
     }
-    txn.commit().await?;
-    super::get(db, id).await
+    Ok(())
 }
 
 /// Items awaiting proofing, oldest first (the QC queue).
 pub async fn queue(db: &Db) -> Result<Vec<WorkItemView>, ServiceError> {
-    use crate::db::entities::work_item;
     Ok(super::view::select_views(db.backend())
-        .filter(work_item::Column::NeedsProofing.eq(true))
-        .filter(work_item::Column::ProofStatus.eq(ProofStatus::Pending.as_str()))
-        .filter(
-            work_item::Column::Status
-                .is_not_in([Status::Done.as_str(), Status::Cancelled.as_str()]),
-        )
+        .filter(awaiting_proofing())
         .order_by_asc(work_item::Column::UpdatedAt)
         .into_model::<super::view::WorkItemRow>()
         .all(db.conn())

@@ -142,8 +142,16 @@ pub async fn replace_checklist(
 }
 
 /// The audited facts of an item, grouped as the audit log records them.
-pub fn audit_groups(item: &work_item::Model) -> [(&'static str, Value); 5] {
+pub fn audit_groups(item: &work_item::Model) -> [(&'static str, Value); 6] {
     [
+        (
+            "work_item.fields",
+            json!({
+                "title": item.title, "type": item.item_type, "priority": item.priority,
+                "startAt": item.start_at, "deliverableType": item.deliverable_type,
+                "client": item.client, "description": description_digest(&item.description)
+            }),
+        ),
         (
             "work_item.status",
             json!({"status": item.status, "completedAt": item.completed_at}),
@@ -163,4 +171,12 @@ pub fn audit_groups(item: &work_item::Model) -> [(&'static str, Value); 5] {
             }),
         ),
     ]
+}
+
+/// A description is too long to copy into every audit entry; a short digest shows that it
+/// changed without keeping the text twice.
+fn description_digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(text.as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -16,7 +16,7 @@ use super::{
 use crate::{
     db::{
         Db,
-        entities::{qc_checklist_item, work_item},
+        entities::{qc_checklist_item, user, work_item, work_item_tag},
         time,
     },
     domain::{
@@ -43,16 +43,37 @@ pub async fn update(
     changes: WorkItemChanges,
 ) -> Result<WorkItemView, ServiceError> {
     let txn = db.begin_write().await?;
-    let current = super::find_locked(&txn, id).await?;
-    if let Some(expected) = expected_version.or(changes.version)
+    let current = locked(&txn, id, expected_version.or(changes.version)).await?;
+    apply(&txn, actor, &current, &changes).await?;
+    txn.commit().await?;
+    super::get(db, id).await
+}
+
+/// The stored row, checked against the version the change was made on.
+pub(super) async fn locked(
+    txn: &sea_orm::DatabaseTransaction,
+    id: WorkItemId,
+    expected_version: Option<i32>,
+) -> Result<work_item::Model, ServiceError> {
+    let current = super::find_locked(txn, id).await?;
+    if let Some(expected) = expected_version
         && expected != current.version
     {
-        return Err(ServiceError::Conflict(format!(
-            "this item changed since you loaded it (your version {expected}, now {}); reload and try again",
-            current.version
-        )));
+        return Err(ServiceError::Conflict(
+            "someone else changed this item since you opened it; reload to see their change".into(),
+        ));
     }
+    Ok(current)
+}
 
+/// Checks and writes `changes` within `txn`, with their audit entries and notifications.
+/// Nothing is written when the request changes nothing.
+pub(super) async fn apply(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    current: &work_item::Model,
+    changes: &WorkItemChanges,
+) -> Result<work_item::Model, ServiceError> {
     let mut errors = FieldErrors::default();
     let mut next = current.clone();
     if let Some(raw) = &changes.title
@@ -122,8 +143,8 @@ pub async fn update(
     if let Some(patch) = &changes.ghl_opportunity_id {
         next.ghl_opportunity_id = patch.clone().filter(|v| !v.trim().is_empty());
     }
-    changes::apply_waiting(&changes, &current, &mut next, &mut errors);
-    changes::apply_proofing(&changes, &current, &mut next, &mut errors);
+    changes::apply_waiting(changes, current, &mut next, &mut errors);
+    changes::apply_proofing(changes, current, &mut next, &mut errors);
     let checklist = changes
         .qc_checklist
         .as_ref()
@@ -152,7 +173,7 @@ pub async fn update(
         next.proofer_id
             .filter(|_| next.proofer_id != current.proofer_id),
     ));
-    check_people(&txn, &mut errors, &people).await?;
+    check_people(txn, &mut errors, &people).await?;
     let place_after = changes.place_after_id.as_ref().map(|patch| {
         patch
             .as_deref()
@@ -167,13 +188,29 @@ pub async fn update(
         .map_err(|_| ServiceError::Internal(anyhow::anyhow!("stored status is invalid")))?;
     let to = new_status.unwrap_or(from);
     rules::check_status_move(from, to).map_err(ServiceError::Conflict)?;
+    if to == Status::InReview
+        && from != Status::InReview
+        && next.needs_proofing
+        && next.proof_status.as_deref() == Some(ProofStatus::ChangesRequested.as_str())
+    {
+        // Back in review after changes were requested: it waits for the proofer again.
+        next.proof_status = Some(ProofStatus::Pending.as_str().to_string());
+    }
     let proof_status = next
         .proof_status
         .as_deref()
         .and_then(|p| p.parse::<ProofStatus>().ok());
-    if to != from || to == Status::Done {
-        rules::check_qc_gate(to, next.needs_proofing, proof_status)
-            .map_err(ServiceError::Conflict)?;
+    if (to != from || to == Status::Done)
+        && let Err(state) = rules::check_qc_gate(to, next.needs_proofing, proof_status)
+    {
+        let proofer = match next.proofer_id {
+            Some(id) => person_name(txn, id).await?,
+            None => None,
+        };
+        return Err(ServiceError::Conflict(rules::qc_gate_refusal(
+            state,
+            proofer.as_deref(),
+        )));
     }
     let now = time::now();
     next.status = to.as_str().to_string();
@@ -182,38 +219,63 @@ pub async fn update(
     } else if to != Status::Done {
         next.completed_at = None;
     }
+    if !to.is_open() {
+        // Nobody waits on finished work.
+        next.waiting_on_user_id = None;
+        next.waiting_reason = None;
+        next.waiting_since = None;
+    }
     if let Some(after) = place_after {
-        match rank_after(&txn, to.as_str(), after, current.id).await? {
+        match rank_after(txn, to.as_str(), after, current.id).await? {
             Ok(rank) => next.rank = rank,
             Err(problem) => return Err(ServiceError::invalid("placeAfterId", problem)),
         }
     } else if to != from && changes.rank.is_none() {
-        next.rank = rank_at_end(&txn, to.as_str()).await?;
+        next.rank = rank_at_end(txn, to.as_str()).await?;
     }
 
-    let old_checklist = if checklist.is_some() {
-        load_checklist(&txn, current.id).await?
-    } else {
-        Vec::new()
+    let old_checklist = match &checklist {
+        Some(_) => load_checklist(txn, current.id).await?,
+        None => Vec::new(),
     };
-    let saved = save(&txn, &current, &next, now).await?;
+    let checklist = checklist.filter(|new| *new != old_checklist);
+    let old_tags = match &tags {
+        Some(_) => load_tags(txn, current.id).await?,
+        None => Vec::new(),
+    };
+    let tags = tags.filter(|new| {
+        let mut sorted = new.clone();
+        sorted.sort();
+        sorted != old_tags
+    });
+    if next == *current && checklist.is_none() && tags.is_none() {
+        return Ok(current.clone());
+    }
+    let saved = save(txn, current, &next, now).await?;
     if let Some(tags) = &tags {
-        replace_tags(&txn, current.id, tags).await?;
+        replace_tags(txn, current.id, tags).await?;
     }
     if let Some(checklist) = &checklist {
-        replace_checklist(&txn, current.id, checklist).await?;
+        replace_checklist(txn, current.id, checklist).await?;
     }
-    audit_changes(
-        &txn,
-        actor,
-        &current,
-        &saved,
-        checklist.as_ref().map(|new| (old_checklist, new.clone())),
-    )
-    .await?;
-    notify_changes(&txn, actor, &current, &saved).await?;
-    txn.commit().await?;
-    super::get(db, id).await
+    let lists = Lists {
+        checklist: checklist.map(|new| (old_checklist, new)),
+        tags: tags.map(|new| (old_tags, new)),
+    };
+    audit_changes(txn, actor, current, &saved, lists).await?;
+    notify_changes(txn, actor, current, &saved).await?;
+    Ok(saved)
+}
+
+/// A person's name, for sentences that name them.
+pub(super) async fn person_name(
+    conn: &impl sea_orm::ConnectionTrait,
+    id: uuid::Uuid,
+) -> Result<Option<String>, ServiceError> {
+    Ok(user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(|u| u.name))
 }
 
 /// Writes the row with the next version, only if it still holds the version `current` was
@@ -265,7 +327,7 @@ pub(super) async fn save(
         })
 }
 
-async fn load_checklist(
+pub(super) async fn load_checklist(
     txn: &sea_orm::DatabaseTransaction,
     item: uuid::Uuid,
 ) -> Result<Vec<ChecklistItem>, ServiceError> {
@@ -282,23 +344,52 @@ async fn load_checklist(
         .collect())
 }
 
+async fn load_tags(
+    txn: &sea_orm::DatabaseTransaction,
+    item: uuid::Uuid,
+) -> Result<Vec<String>, ServiceError> {
+    Ok(work_item_tag::Entity::find()
+        .filter(work_item_tag::Column::WorkItemId.eq(item))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|row| row.tag)
+        .collect::<Vec<_>>())
+    .map(|mut tags| {
+        tags.sort();
+        tags
+    })
+}
+
+/// The lists an item keeps in their own tables, before and after, when a change touched them.
+#[derive(Default)]
+pub(super) struct Lists {
+    pub checklist: Option<(Vec<ChecklistItem>, Vec<ChecklistItem>)>,
+    pub tags: Option<(Vec<String>, Vec<String>)>,
+}
+
 /// One audit entry per group that changed, with its before and after values.
 pub(super) async fn audit_changes(
     txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     before: &work_item::Model,
     after: &work_item::Model,
-    checklist: Option<(Vec<ChecklistItem>, Vec<ChecklistItem>)>,
+    lists: Lists,
 ) -> Result<(), ServiceError> {
     for ((action, mut old), (_, mut new)) in
         audit_groups(before).into_iter().zip(audit_groups(after))
     {
         if action == "work_item.qc"
-            && let Some((old_list, new_list)) = &checklist
-            && old_list != new_list
+            && let Some((old_list, new_list)) = &lists.checklist
         {
             old["qcChecklist"] = json!(old_list);
             new["qcChecklist"] = json!(new_list);
+        }
+        if action == "work_item.fields"
+            && let Some((old_tags, new_tags)) = &lists.tags
+        {
+            old["tags"] = json!(old_tags);
+            new["tags"] = json!(new_tags);
         }
         if old == new {
             continue;
