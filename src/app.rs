@@ -75,6 +75,7 @@ impl Application {
         extra_routes: axum::Router<App>,
     ) -> anyhow::Result<Application> {
         let db = Db::connect(&settings.database_url).await?;
+        crate::services::backups::before_migrations(&db, &settings).await?;
         db.migrate()
             .await
             .map_err(|error| anyhow::anyhow!("migrations failed: {error}"))?;

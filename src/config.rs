@@ -10,10 +10,12 @@ use chrono_tz::Tz;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+mod backup;
 mod external;
 mod report;
 mod rules;
 
+pub use backup::BackupSettings;
 pub use report::{ConfigProblem, ConfigReport};
 
 /// HighLevel's public API base; overridable with `GHL_API_BASE` (tests point it at a mock).
@@ -129,6 +131,8 @@ pub struct Settings {
     pub rate_limit_signin_per_minute: u32,
     pub rate_limit_api_per_minute: u32,
     pub metrics_token: Option<SecretString>,
+    /// The scheduled backup job.
+    pub backup: BackupSettings,
 }
 
 impl Settings {

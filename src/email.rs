@@ -194,8 +194,9 @@ impl Mailer for OutboxMailer {
         let file = path.clone();
         // The tokio `fs` feature is not enabled; a blocking thread keeps the runtime free.
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            std::fs::create_dir_all(&dir)?;
-            std::fs::write(&file, message.formatted())
+            // Messages hold sign-in links: readable by the service's user only.
+            crate::private_fs::create_dir_all(&dir)?;
+            crate::private_fs::write_new_file(&file, &message.formatted())
         })
         .await
         .context("the outbox writer panicked")?
@@ -250,6 +251,18 @@ mod tests {
         assert_eq!(files.len(), 2, "{files:?}");
         let name = files[0].file_name().unwrap().to_str().unwrap();
         assert!(name.ends_with(".eml"), "{name}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode =
+                |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(
+                mode(&dir),
+                0o700,
+                "sign-in links are for the service's user only"
+            );
+            assert_eq!(mode(&files[0]), 0o600);
+        }
         let written = std::fs::read_to_string(&files[0]).unwrap();
         // The file is a real message: CRLF line endings, 8bit body kept verbatim.
         assert!(written.contains(&text.replace('\n', "\r\n")), "{written}");

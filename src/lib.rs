@@ -15,5 +15,6 @@ pub mod email;
 pub mod http;
 pub mod integrations;
 pub mod jobs;
+pub mod private_fs;
 pub mod services;
 pub mod telemetry;

@@ -53,4 +53,14 @@ fn print_summary(s: &Settings) {
         set(s.ghl_webhook_secret.is_some())
     );
     println!("  demo mode          {}", s.demo_mode);
+    if s.backup.enabled() {
+        println!(
+            "  backups            every {} h to {}, keeping {}",
+            s.backup.interval_hours,
+            s.backup.dir.display(),
+            s.backup.keep
+        );
+    } else {
+        println!("  backups            off (set BACKUP_INTERVAL_HOURS)");
+    }
 }

@@ -5,6 +5,9 @@ use crate::{config::Settings, db::Db};
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database_url).await?;
     let pending = db.pending_migrations().await?;
+    if let Some(copy) = crate::services::backups::before_migrations(&db, &settings).await? {
+        println!("Backed up the database to {} first.", copy.display());
+    }
     db.migrate().await?;
     if pending.is_empty() {
         println!("{} is up to date.", settings.database_url.describe());

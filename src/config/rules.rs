@@ -7,6 +7,7 @@ use rand::RngCore;
 use secrecy::SecretString;
 use url::Url;
 
+use super::backup::read_backup;
 use super::external::{looks_like_mailbox, read_ghl_api, read_smtp};
 use super::{
     ConfigReport, DEFAULT_BIND_ADDR, DEFAULT_DATABASE_URL, DEFAULT_GHL_API_BASE, DatabaseUrl,
@@ -125,6 +126,8 @@ pub(super) fn build(lookup: Lookup<'_>) -> Result<Settings, ConfigReport> {
 
     let data_dir = PathBuf::from(lookup("OPS_DATA_DIR").unwrap_or_else(|| "data".to_string()));
 
+    let backup = read_backup(lookup, &mut report, production, &data_dir);
+
     let email_from = lookup("EMAIL_FROM");
     if let Some(from) = &email_from {
         if !looks_like_mailbox(from) {
@@ -203,6 +206,7 @@ pub(super) fn build(lookup: Lookup<'_>) -> Result<Settings, ConfigReport> {
         ),
         rate_limit_api_per_minute: positive(lookup, &mut report, "RATE_LIMIT_API_PER_MINUTE", 600),
         metrics_token: lookup("METRICS_TOKEN").map(SecretString::from),
+        backup,
     };
 
     if report.is_empty() {

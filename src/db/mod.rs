@@ -24,6 +24,43 @@ pub use migrations::Migrator;
 /// A lock id for PostgreSQL's advisory lock, so that instances starting together migrate one at a time.
 const MIGRATION_LOCK_ID: i64 = 0x0_5DE5_C70B;
 
+/// Creates the SQLite file `0600` (in a `0700` folder) when missing, and takes group and other
+/// access away from an existing one. SQLite gives the `-wal` and `-shm` files the database
+/// file's mode, so they are private too.
+fn prepare_sqlite_file(path: &std::path::Path) -> anyhow::Result<()> {
+    use crate::private_fs;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        private_fs::create_dir_all(parent).map_err(|error| {
+            anyhow::anyhow!("cannot create the folder {}: {error}", parent.display())
+        })?;
+    }
+    match private_fs::create_new_file(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            for file in [
+                path.to_path_buf(),
+                path.with_file_name(format!("{}-wal", file_name(path))),
+                path.with_file_name(format!("{}-shm", file_name(path))),
+            ] {
+                if file.exists() && private_fs::restrict(&file)? {
+                    tracing::info!(file = %file.display(), "made the database file private (0600)");
+                }
+            }
+            Ok(())
+        }
+        Err(error) => Err(anyhow::anyhow!(
+            "cannot create the database file {}: {error}",
+            path.display()
+        )),
+    }
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// The shared handle to the database (cheap to clone: it wraps a pool).
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -31,16 +68,11 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens the pool. For SQLite the file and its folder are created when missing and the
-    /// pragmas of docs/ARCHITECTURE.md are applied to every connection.
+    /// Opens the pool. For SQLite the file and its folder are created when missing (private
+    /// to the service's user) and the pragmas of docs/ARCHITECTURE.md are applied to every connection.
     pub async fn connect(url: &DatabaseUrl) -> anyhow::Result<Db> {
-        if let DatabaseUrl::Sqlite { path, .. } = url
-            && let Some(parent) = path.parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent).map_err(|error| {
-                anyhow::anyhow!("cannot create the folder {}: {error}", parent.display())
-            })?;
+        if let DatabaseUrl::Sqlite { path, .. } = url {
+            prepare_sqlite_file(path)?;
         }
         let mut options = ConnectOptions::new(url.expose().to_string());
         options
@@ -120,6 +152,24 @@ impl Db {
             .await?
             .iter()
             .map(|migration| migration.name().to_string())
+            .collect())
+    }
+
+    /// Versions recorded as applied, known to this build or not (none on a new database).
+    pub async fn applied_migrations(&self) -> Result<Vec<String>, DbErr> {
+        use sea_orm::EntityTrait;
+        use sea_orm_migration::{SchemaManager, seaql_migrations};
+        if !SchemaManager::new(&self.conn)
+            .has_table("seaql_migrations")
+            .await?
+        {
+            return Ok(Vec::new());
+        }
+        Ok(seaql_migrations::Entity::find()
+            .all(&self.conn)
+            .await?
+            .into_iter()
+            .map(|row| row.version)
             .collect())
     }
 

@@ -19,6 +19,7 @@ use crate::{
 };
 
 pub mod backoff;
+pub mod backup;
 pub mod check_overdue;
 mod claim;
 pub mod deliver_outbound;
@@ -81,6 +82,7 @@ impl JobRegistry {
             // Events and HighLevel.
             .register(Arc::new(process_event::ProcessEvent))
             .register(Arc::new(deliver_outbound::DeliverOutbound))
+            .register(Arc::new(backup::RunBackup))
     }
 
     /// Adds a handler (later registrations of the same kind replace earlier ones).

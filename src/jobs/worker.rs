@@ -62,12 +62,9 @@ impl Worker {
     /// Runs until `shutdown` turns true, then returns once every running job has finished.
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
         // Recurring jobs this worker can run get their current slot queued (idempotent).
-        super::schedule::ensure_scheduled(
-            self.app.db.conn(),
-            &self.registry,
-            super::schedule::STANDARD,
-        )
-        .await;
+        let mut recurring = super::schedule::STANDARD.to_vec();
+        recurring.extend(super::backup::recurring(&self.app.settings));
+        super::schedule::ensure_scheduled(self.app.db.conn(), &self.registry, &recurring).await;
         let loops: Vec<_> = (0..self.config.concurrency.max(1))
             .map(|_| tokio::spawn(self.clone().poll_loop(shutdown.clone())))
             .collect();

@@ -1,7 +1,8 @@
 //! How the job queue stands: counts by state, for metrics and the operations view.
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    EntityTrait, QuerySelect,
+    ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -18,4 +19,18 @@ pub async fn count_by_state(db: &Db) -> Result<Vec<(String, i64)>, ServiceError>
         .into_tuple::<(String, i64)>()
         .all(db.conn())
         .await?)
+}
+
+/// When a job of `kind` last finished successfully (for "last backup" style metrics; every
+/// instance reads the same answer from the database).
+pub async fn last_done(db: &Db, kind: &str) -> Result<Option<DateTime<Utc>>, ServiceError> {
+    Ok(job::Entity::find()
+        .select_only()
+        .column_as(Expr::col(job::Column::FinishedAt).max(), "last")
+        .filter(job::Column::Kind.eq(kind))
+        .filter(job::Column::State.eq(crate::jobs::state::DONE))
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db.conn())
+        .await?
+        .flatten())
 }

@@ -20,6 +20,8 @@ mod auth_next;
 mod auth_sessions;
 mod auth_tokens;
 mod backup;
+mod backup_drill;
+mod backup_schedule;
 mod browser;
 mod cadences;
 mod cadences_generation;

@@ -8,9 +8,9 @@ use axum::{
 };
 use secrecy::ExposeSecret;
 
-use crate::{app::App, auth::tokens, services::jobs_overview, telemetry::metrics};
+use crate::{app::App, auth::tokens, jobs, services::jobs_overview, telemetry::metrics};
 
-/// The metrics of this instance plus the queue depth from the database.
+/// The metrics of this instance plus the queue depth and last backup from the database.
 pub async fn get_metrics(State(app): State<App>, headers: HeaderMap) -> Response {
     if let Some(expected) = &app.settings.metrics_token {
         let presented = headers
@@ -32,11 +32,27 @@ pub async fn get_metrics(State(app): State<App>, headers: HeaderMap) -> Response
             Vec::new()
         }
     };
-    let body = metrics::render(&[(
-        "ops_jobs_in_queue",
-        "Jobs in the database queue, by state.",
-        queue,
-    )]);
+    let last_backup = match jobs_overview::last_done(&app.db, jobs::backup::SPEC.kind).await {
+        Ok(last) => last
+            .map(|at| vec![(String::new(), at.timestamp() as f64)])
+            .unwrap_or_default(),
+        Err(error) => {
+            tracing::warn!(%error, "metrics could not read the last backup");
+            Vec::new()
+        }
+    };
+    let body = metrics::render(&[
+        (
+            "ops_jobs_in_queue",
+            "Jobs in the database queue, by state.",
+            queue,
+        ),
+        (
+            "ops_backup_last_success_timestamp_seconds",
+            "When the last scheduled backup finished (Unix time); absent until one has.",
+            last_backup,
+        ),
+    ]);
     (
         [(
             header::CONTENT_TYPE,

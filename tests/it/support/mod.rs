@@ -10,6 +10,7 @@ pub mod personas;
 pub mod process;
 pub mod proxy;
 pub mod smtp;
+pub mod snapshot;
 pub mod work;
 
 pub use app::{TestApp, TestOptions};
