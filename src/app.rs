@@ -89,10 +89,7 @@ impl Application {
         }
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let mailer = mailer_from_settings(&settings)?;
-        let limits = Arc::new(RateLimits::new(
-            settings.rate_limit_signin_per_minute,
-            settings.rate_limit_api_per_minute,
-        ));
+        let limits = Arc::new(RateLimits::new(settings.rate_limit_api_per_minute));
         let app = App {
             settings: Arc::new(settings),
             db,

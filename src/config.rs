@@ -12,6 +12,7 @@ use url::Url;
 
 mod backup;
 mod external;
+mod network;
 mod report;
 mod rules;
 
@@ -128,8 +129,15 @@ pub struct Settings {
     pub demo_mode: bool,
     pub session_idle_days: u32,
     pub session_max_days: u32,
+    /// Sign-in attempts for one account from one address.
     pub rate_limit_signin_per_minute: u32,
+    /// Sign-in attempts for one account from all addresses together.
+    pub rate_limit_signin_account_per_minute: u32,
+    /// Sign-in attempts from one address for all accounts together.
+    pub rate_limit_signin_address_per_minute: u32,
     pub rate_limit_api_per_minute: u32,
+    /// Proxies whose forwarding headers name the client (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub metrics_token: Option<SecretString>,
     /// The scheduled backup job.
     pub backup: BackupSettings,

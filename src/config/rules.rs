@@ -204,7 +204,20 @@ pub(super) fn build(lookup: Lookup<'_>) -> Result<Settings, ConfigReport> {
             "RATE_LIMIT_SIGNIN_PER_MINUTE",
             10,
         ),
+        rate_limit_signin_account_per_minute: positive(
+            lookup,
+            &mut report,
+            "RATE_LIMIT_SIGNIN_ACCOUNT_PER_MINUTE",
+            50,
+        ),
+        rate_limit_signin_address_per_minute: positive(
+            lookup,
+            &mut report,
+            "RATE_LIMIT_SIGNIN_ADDRESS_PER_MINUTE",
+            50,
+        ),
         rate_limit_api_per_minute: positive(lookup, &mut report, "RATE_LIMIT_API_PER_MINUTE", 600),
+        trusted_proxies: super::network::read_trusted_proxies(lookup, &mut report),
         metrics_token: lookup("METRICS_TOKEN").map(SecretString::from),
         backup,
     };

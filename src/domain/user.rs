@@ -46,6 +46,12 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Email, ValidationError> {
+        // Checked before anything else, so an over-long value is neither copied nor echoed.
+        if raw.trim().len() > 254 {
+            return Err(ValidationError::new(
+                "is not an email address (at most 254 characters)",
+            ));
+        }
         let value = raw.trim().to_lowercase();
         let invalid = || ValidationError::new(format!("`{}` is not an email address", raw.trim()));
         if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {

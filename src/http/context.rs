@@ -2,7 +2,10 @@
 //! route and the signed-in user. Held in a task-local so deep code can reach them without
 //! threading them through every call.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    net::IpAddr,
+    sync::{Arc, Mutex},
+};
 
 tokio::task_local! {
     static REQUEST: Arc<RequestContext>;
@@ -15,6 +18,8 @@ pub struct RequestContext {
     /// The request's path, so code without the request (the panic guard) can tell a page
     /// from an API call.
     pub path: String,
+    /// The client's address (see `client_address`): what the log, limits and audit use.
+    pub client_ip: Option<IpAddr>,
     route: Mutex<Option<String>>,
     user_id: Mutex<Option<String>>,
 }
@@ -27,11 +32,16 @@ impl RequestContext {
         })
     }
 
-    /// The context of a request for `path`.
-    pub fn for_request(request_id: String, path: String) -> Arc<RequestContext> {
+    /// The context of a request for `path` from `client_ip`.
+    pub fn for_request(
+        request_id: String,
+        path: String,
+        client_ip: Option<IpAddr>,
+    ) -> Arc<RequestContext> {
         Arc::new(RequestContext {
             request_id,
             path,
+            client_ip,
             ..Default::default()
         })
     }
@@ -58,6 +68,21 @@ pub fn current_request_id() -> Option<String> {
 /// The path of the request being served, if any.
 pub fn current_request_path() -> Option<String> {
     REQUEST.try_with(|r| r.path.clone()).ok()
+}
+
+/// The client's address of the request being served, if known.
+pub fn current_client_ip() -> Option<IpAddr> {
+    REQUEST.try_with(|r| r.client_ip).ok().flatten()
+}
+
+/// The signed-in person of the request being served, if any.
+pub fn current_user_id() -> Option<String> {
+    REQUEST.try_with(|r| r.user_id()).ok().flatten()
+}
+
+/// The route template that matched the request being served, if any.
+pub fn current_route() -> Option<String> {
+    REQUEST.try_with(|r| r.route()).ok().flatten()
 }
 
 /// Notes the route template (`/api/work-items/{id}`) that matched.

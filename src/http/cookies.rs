@@ -5,8 +5,6 @@ use axum::http::{HeaderMap, HeaderValue, header};
 
 use crate::config::Settings;
 
-/// Holds a random token that anonymous forms (sign-in) must echo back.
-pub const ANON_CSRF_COOKIE: &str = "ops_csrf";
 /// Carries a short message to the next page (set before a redirect, cleared once shown).
 pub const FLASH_COOKIE: &str = "ops_flash";
 
@@ -17,6 +15,17 @@ pub fn session_cookie_name(settings: &Settings) -> &'static str {
         "__Host-ops_session"
     } else {
         "ops_session"
+    }
+}
+
+/// The cookie holding a random token that anonymous forms (sign-in) must echo back:
+/// `__Host-ops_csrf` over https, so no sibling subdomain can plant or overwrite it (the prefix
+/// requires `Secure`, path `/` and no `Domain`); plain `ops_csrf` over http in development.
+pub fn anon_csrf_cookie_name(settings: &Settings) -> &'static str {
+    if settings.serves_https() {
+        "__Host-ops_csrf"
+    } else {
+        "ops_csrf"
     }
 }
 
@@ -68,7 +77,13 @@ pub fn clear_session(settings: &Settings) -> HeaderValue {
 
 /// `Set-Cookie` for the anonymous CSRF token (an hour is plenty to fill in a sign-in form).
 pub fn anon_csrf(settings: &Settings, token: &str) -> HeaderValue {
-    build(ANON_CSRF_COOKIE, token, 3600, true, settings.serves_https())
+    build(
+        anon_csrf_cookie_name(settings),
+        token,
+        3600,
+        true,
+        settings.serves_https(),
+    )
 }
 
 /// `Set-Cookie` carrying a flash message (percent-encoded).

@@ -119,6 +119,9 @@ impl From<ServiceError> for AppError {
             ServiceError::NotAllowed(reason) => AppError::NotAllowed(reason),
             ServiceError::Conflict(reason) => AppError::Conflict(reason),
             ServiceError::Unavailable(cause) => AppError::DatabaseUnavailable(cause),
+            ServiceError::RateLimited { retry_after_secs } => {
+                AppError::RateLimited { retry_after_secs }
+            }
             ServiceError::Internal(cause) => AppError::from(cause),
         }
     }

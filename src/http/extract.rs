@@ -14,7 +14,10 @@ use axum::{
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::{context, cookies, error::AppError, pages::redirect_with_flash};
+use super::{
+    client_address::ClientAddress, context, cookies, edge::AccessDenied, error::AppError,
+    pages::redirect_with_flash,
+};
 use crate::{
     app::App,
     auth::{api_tokens, sessions, tokens},
@@ -214,11 +217,9 @@ impl FromRequestParts<App> for RequireAdmin {
         } else if is_api_path(parts.uri.path()) {
             Err(AppError::Forbidden.into_response())
         } else {
-            Err(redirect_with_flash(
-                &app.settings,
-                "/",
-                "That page is for admins only.",
-            ))
+            let mut home = redirect_with_flash(&app.settings, "/", "That page is for admins only.");
+            home.extensions_mut().insert(AccessDenied);
+            Err(home)
         }
     }
 }
@@ -241,10 +242,15 @@ impl FromRequestParts<App> for ClientInfo {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _app: &App) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        // The address `observe` worked out (forwarding headers count only from trusted
+        // proxies); the bare peer when the request did not pass through it.
+        let ip = match parts.extensions.get::<ClientAddress>() {
+            Some(ClientAddress(address)) => Some(address.to_string()),
+            None => parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip().to_canonical().to_string()),
+        };
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -316,7 +322,7 @@ impl<T: DeserializeOwned + Send> FromRequest<App> for CsrfForm<T> {
     }
 }
 
-/// A form posted before signing in: its `_csrf` must match the `ops_csrf` cookie set when
+/// A form posted before signing in: its `_csrf` must match the anonymous CSRF cookie set when
 /// the form was shown (a cross-site page can read neither).
 pub struct AnonForm<T>(pub T);
 
@@ -324,8 +330,11 @@ impl<T: DeserializeOwned + Send> FromRequest<App> for AnonForm<T> {
     type Rejection = Response;
 
     async fn from_request(request: Request, app: &App) -> Result<Self, Self::Rejection> {
-        let expected =
-            cookies::read(request.headers(), cookies::ANON_CSRF_COOKIE).unwrap_or_default();
+        let expected = cookies::read(
+            request.headers(),
+            cookies::anon_csrf_cookie_name(&app.settings),
+        )
+        .unwrap_or_default();
         let bytes = read_body(request, app)
             .await
             .map_err(IntoResponse::into_response)?;

@@ -1,12 +1,12 @@
 //! Middleware: request ids and the one log line per request, JSON errors under `/api`,
 //! security headers, and the panic guard.
 
-use std::{any::Any, time::Instant};
+use std::{any::Any, net::SocketAddr, sync::Arc, time::Instant};
 
 use axum::{
     Json,
     body::Body,
-    extract::{MatchedPath, Request},
+    extract::{ConnectInfo, MatchedPath, Request, State},
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -14,6 +14,7 @@ use axum::{
 use tracing::{Instrument, info, info_span};
 
 use super::{
+    client_address::{ClientAddress, client_address},
     context::{self, RequestContext},
     error::{internal_error_body, status_error_body},
     extract::is_api_path,
@@ -22,9 +23,21 @@ use super::{
 pub static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Gives every request an id (a caller's own `X-Request-Id` is kept when it is short and
-/// plain), echoes it on the response, and writes one log line when the response is ready.
-pub async fn observe(request: Request, next: Next) -> Response {
+/// plain) and its client address (`trusted_proxies` decide whether forwarding headers count),
+/// echoes the id on the response, and writes one log line when the response is ready.
+pub async fn observe(
+    State(trusted_proxies): State<Arc<Vec<ipnet::IpNet>>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
+    let client_ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| client_address(peer.ip(), request.headers(), &trusted_proxies));
+    if let Some(ip) = client_ip {
+        request.extensions_mut().insert(ClientAddress(ip));
+    }
     let request_id = request
         .headers()
         .get(&REQUEST_ID_HEADER)
@@ -34,7 +47,7 @@ pub async fn observe(request: Request, next: Next) -> Response {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let method = request.method().clone();
     let path = loggable_path(request.uri().path());
-    let request_context = RequestContext::for_request(request_id.clone(), path.clone());
+    let request_context = RequestContext::for_request(request_id.clone(), path.clone(), client_ip);
     let span = info_span!("request", request_id = %request_id, method = %method, path = %path);
 
     let mut response = context::scope(request_context.clone(), next.run(request))
@@ -55,6 +68,7 @@ pub async fn observe(request: Request, next: Next) -> Response {
             status,
             latency_ms = format_args!("{latency_ms:.2}"),
             user_id = user_id.as_deref(),
+            client_ip = client_ip.map(tracing::field::display),
             "request"
         )
     });

@@ -1,8 +1,10 @@
 //! The web surface: one router, one error type, the middleware, and the handlers.
 
 pub mod api;
+pub mod client_address;
 pub mod context;
 pub mod cookies;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod middleware;

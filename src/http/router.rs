@@ -14,6 +14,7 @@ use tower_http::{
 use super::{
     MAX_BODY_BYTES,
     api::{health, me, openapi, users, work_items},
+    edge,
     error::AppError,
     middleware::{self as mw, security_headers},
     pages::{admin_users, auth, profile, static_files},
@@ -482,6 +483,8 @@ pub fn route_table() -> Vec<RouteInfo> {
 /// Builds the router with its middleware, ready to serve.
 pub fn build(app: App, extra_routes: Router<App>) -> Router {
     let https = app.settings.serves_https();
+    let trusted_proxies = std::sync::Arc::new(app.settings.trusted_proxies.clone());
+    let auditing = app.clone();
     let (declared, _) = routes().into_parts();
     let routes = declared
         .merge(extra_routes)
@@ -491,14 +494,21 @@ pub fn build(app: App, extra_routes: Router<App>) -> Router {
 
     let mut router = routes
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Inside the body limit, so it never buffers more than the limit allows.
+        .layer(middleware::from_fn(edge::reject_control_characters))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(mw::panic_response))
         .layer(middleware::from_fn(mw::json_errors_for_api))
-        .layer(middleware::from_fn(mw::html_errors_for_pages));
+        .layer(middleware::from_fn(mw::html_errors_for_pages))
+        .layer(middleware::from_fn(edge::no_store_when_signed_in))
+        .layer(middleware::from_fn_with_state(
+            auditing,
+            edge::audit_refusals,
+        ));
     for (name, value) in security_headers(https) {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
-    router.layer(middleware::from_fn(mw::observe))
+    router.layer(middleware::from_fn_with_state(trusted_proxies, mw::observe))
 }
 
 /// Unknown paths: JSON 404 under `/api`, a friendly page elsewhere (in the signed-in frame

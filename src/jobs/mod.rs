@@ -27,6 +27,7 @@ pub mod generate_cadences;
 pub mod process_event;
 pub mod schedule;
 pub mod send_notifications;
+pub mod send_signin_link;
 mod worker;
 
 pub use claim::ClaimedJob;
@@ -83,6 +84,8 @@ impl JobRegistry {
             .register(Arc::new(process_event::ProcessEvent))
             .register(Arc::new(deliver_outbound::DeliverOutbound))
             .register(Arc::new(backup::RunBackup))
+            // Requested sign-in links.
+            .register(Arc::new(send_signin_link::SendSigninLink))
     }
 
     /// Adds a handler (later registrations of the same kind replace earlier ones).

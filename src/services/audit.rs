@@ -8,9 +8,9 @@ use sea_orm::{
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::ServiceError;
+use super::{ServiceError, rate_limits};
 use crate::{
-    db::{entities::audit_log, time},
+    db::{Db, entities::audit_log, time},
     domain::ids::{UserId, new_uuid},
 };
 
@@ -41,12 +41,38 @@ pub struct AuditEntry {
     pub after: Option<Value>,
 }
 
-/// Appends `entry` on `conn` — pass the transaction that makes the change.
+/// The longest summary kept, in characters; longer ones are cut and marked.
+pub const MAX_SUMMARY_CHARS: usize = 500;
+/// The largest `before`/`after` value kept, in bytes of JSON (room for a whole item with a
+/// description at its 50,000-character limit); a larger one is replaced by a note.
+pub const MAX_CHANGE_JSON_BYTES: usize = 256 * 1024;
+/// Addresses and request ids are short; anything longer is cut.
+const MAX_SHORT_TEXT_CHARS: usize = 64;
+
+/// Appends `entry` on `conn` — pass the transaction that makes the change. Every text is
+/// capped here, whoever the caller, so no request can make an audit row large.
 pub async fn record(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     entry: AuditEntry,
 ) -> Result<(), ServiceError> {
+    let entry = AuditEntry {
+        summary: entry.summary.map(|text| cap_text(&text, MAX_SUMMARY_CHARS)),
+        before: entry.before.map(cap_json),
+        after: entry.after.map(cap_json),
+        ..entry
+    };
+    let actor = Actor {
+        user_id: actor.user_id,
+        ip: actor
+            .ip
+            .as_deref()
+            .map(|t| cap_text(t, MAX_SHORT_TEXT_CHARS)),
+        request_id: actor
+            .request_id
+            .as_deref()
+            .map(|t| cap_text(t, MAX_SHORT_TEXT_CHARS)),
+    };
     audit_log::ActiveModel {
         id: Set(new_uuid()),
         actor_id: Set(actor.user_id.map(|id| id.0)),
@@ -64,6 +90,51 @@ pub async fn record(
     .insert(conn)
     .await?;
     Ok(())
+}
+
+/// `text`, cut to `max` characters (with an ellipsis) when longer.
+pub fn cap_text(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+    }
+}
+
+fn cap_json(value: Value) -> Value {
+    let size = serde_json::to_vec(&value)
+        .map(|bytes| bytes.len())
+        .unwrap_or(usize::MAX);
+    if size <= MAX_CHANGE_JSON_BYTES {
+        value
+    } else {
+        serde_json::json!({ "omitted": format!("{size} bytes, over the audit log's limit") })
+    }
+}
+
+/// Records a refused request (403 and the like) — at most once per person, or per address
+/// when nobody is signed in, per minute, so refusals cannot fill the log.
+pub async fn record_refusal(db: &Db, actor: &Actor, what: &str) -> Result<(), ServiceError> {
+    let who = match (actor.user_id, actor.ip.as_deref()) {
+        (Some(user), _) => format!("user:{user}"),
+        (None, Some(ip)) => format!("address:{ip}"),
+        (None, None) => "unknown".to_string(),
+    };
+    if !rate_limits::first_in_window(db, &format!("audit:refused:{who}")).await? {
+        return Ok(());
+    }
+    record(
+        db.conn(),
+        actor,
+        AuditEntry {
+            action: "access.denied",
+            entity_type: "request",
+            summary: Some(format!(
+                "refused {what} (further refusals within the minute are not recorded)"
+            )),
+            ..AuditEntry::default()
+        },
+    )
+    .await
 }
 
 /// The newest entries with the given action (tests and the security views use this).

@@ -20,6 +20,7 @@ pub mod live;
 pub mod messages;
 pub mod notifications;
 pub mod people;
+pub mod rate_limits;
 pub mod signin;
 pub mod stats;
 pub mod subtasks;
@@ -44,6 +45,8 @@ pub enum ServiceError {
     /// The database cannot be reached or is overloaded: try again later (not a bug).
     #[error("the database is unavailable: {0:#}")]
     Unavailable(anyhow::Error),
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    RateLimited { retry_after_secs: u64 },
     #[error(transparent)]
     Internal(anyhow::Error),
 }

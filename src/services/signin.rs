@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use serde_json::json;
+
 use crate::{
     auth::{
         email_links, passwords,
@@ -12,10 +14,11 @@ use crate::{
     db::{Db, entities::user},
     domain::{ids::UserId, user::Email},
     email::{Mailer, OutgoingEmail},
+    jobs,
     services::{
         ServiceError,
         audit::{self, Actor, AuditEntry},
-        users,
+        rate_limits, users,
     },
 };
 
@@ -28,7 +31,7 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
-    fn actor(&self, user_id: Option<UserId>) -> Actor {
+    pub fn actor(&self, user_id: Option<UserId>) -> Actor {
         Actor {
             user_id,
             ip: self.ip.clone(),
@@ -43,20 +46,18 @@ pub struct SignedIn {
     pub user: user::Model,
 }
 
-/// Checks a password. `previous_token` is the session cookie presented with the request (if
-/// any): it is ended, so nothing planted before sign-in survives it.
+/// Checks a password for an address already parsed (so nothing unbounded reaches a key, a
+/// query or the audit log). `previous_token` is the session cookie presented with the request
+/// (if any): it is ended, so nothing planted before sign-in survives it.
 pub async fn with_password(
     db: &Db,
     policy: SessionPolicy,
-    email: &str,
+    email: &Email,
     password: &str,
     client: &ClientInfo,
     previous_token: Option<&str>,
 ) -> Result<Option<SignedIn>, ServiceError> {
-    let account = match Email::parse(email) {
-        Ok(email) => users::find_by_email(db.conn(), &email).await?,
-        Err(_) => None,
-    };
+    let account = users::find_by_email(db.conn(), email).await?;
     let stored = account
         .as_ref()
         .filter(|user| user.active)
@@ -76,8 +77,8 @@ pub async fn with_password(
                 .await
                 .map(Some)
         }
-        _ => {
-            let user_id = account_id(db, email).await?;
+        account => {
+            let user_id = account.map(|user| UserId(user.id));
             audit::record(
                 db.conn(),
                 &client.actor(user_id),
@@ -85,7 +86,7 @@ pub async fn with_password(
                     action: "signin.failure",
                     entity_type: "user",
                     entity_id: user_id.map(|id| id.0),
-                    summary: Some(format!("password sign-in refused for {}", email.trim())),
+                    summary: Some(format!("password sign-in refused for {email}")),
                     ..AuditEntry::default()
                 },
             )
@@ -95,34 +96,36 @@ pub async fn with_password(
     }
 }
 
-async fn account_id(db: &Db, email: &str) -> Result<Option<UserId>, ServiceError> {
-    Ok(match Email::parse(email) {
-        Ok(email) => users::find_by_email(db.conn(), &email)
-            .await?
-            .map(|u| UserId(u.id)),
-        Err(_) => None,
-    })
+/// Queues the sign-in link for `email`. The request does the same work whether or not an
+/// account has this address — one job, no lookup — so neither the answer nor its timing tells
+/// them apart; the job looks the account up and mails only an active one.
+pub async fn request_link(db: &Db, email: &Email) -> Result<(), ServiceError> {
+    jobs::enqueue(
+        db.conn(),
+        jobs::send_signin_link::SEND_SIGNIN_LINK,
+        json!({ "email": email.as_str() }),
+        None,
+    )
+    .await?;
+    Ok(())
 }
 
-/// Emails a sign-in link if an active account has this address. The caller answers the same
-/// either way; the message is sent in the background so the answer takes as long either way.
-pub async fn request_link(
+/// The queued half of [`request_link`]: mails a link if an active account has this address.
+pub async fn deliver_requested_link(
     db: &Db,
-    mailer: Arc<dyn Mailer>,
+    mailer: &dyn Mailer,
     settings: &Settings,
-    email: &str,
-    client: &ClientInfo,
+    email: &Email,
 ) -> Result<(), ServiceError> {
-    let Ok(email) = Email::parse(email) else {
-        return Ok(());
-    };
-    let Some(user) = users::find_by_email(db.conn(), &email).await? else {
+    let Some(user) = users::find_by_email(db.conn(), email).await? else {
         return Ok(());
     };
     if !user.active {
         return Ok(());
     }
-    send_link(db, mailer, settings, &user, client, false).await
+    let message = compose_link(db, settings, &user, false).await?;
+    mailer.send(&message).await?;
+    Ok(())
 }
 
 /// Issues a link for `user` and sends it (sign-in, or an invitation when `invited`).
@@ -134,6 +137,28 @@ pub async fn send_link(
     client: &ClientInfo,
     invited: bool,
 ) -> Result<(), ServiceError> {
+    let message = compose_link(db, settings, user, invited).await?;
+    let request_id = client.request_id.clone();
+    // The token lives only in this message; it is never queued or stored in clear.
+    tokio::spawn(async move {
+        if let Err(error) = mailer.send(&message).await {
+            tracing::warn!(
+                request_id,
+                error = format!("{error:#}"),
+                "sending the sign-in link failed"
+            );
+        }
+    });
+    Ok(())
+}
+
+/// Issues a link for `user` and writes the message that carries it.
+async fn compose_link(
+    db: &Db,
+    settings: &Settings,
+    user: &user::Model,
+    invited: bool,
+) -> Result<OutgoingEmail, ServiceError> {
     let token = email_links::issue(db.conn(), UserId(user.id)).await?;
     let mut link = settings
         .auth_url
@@ -157,29 +182,21 @@ pub async fn send_link(
             ),
         )
     };
-    let message = OutgoingEmail {
+    Ok(OutgoingEmail {
         to: user.email.clone(),
         subject,
         text: format!(
             "{opening}\n\nOpen this link within 15 minutes to sign in:\n\n{link}\n\n\
              The link works once. If you did not ask for it, ignore this message.\n"
         ),
-    };
-    let request_id = client.request_id.clone();
-    // The token lives only in this message; it is never queued or stored in clear.
-    tokio::spawn(async move {
-        if let Err(error) = mailer.send(&message).await {
-            tracing::warn!(
-                request_id,
-                error = format!("{error:#}"),
-                "sending the sign-in link failed"
-            );
-        }
-    });
-    Ok(())
+    })
 }
 
+/// The longest link token looked up; ours are 64 characters.
+const MAX_LINK_TOKEN_CHARS: usize = 128;
+
 /// Uses an emailed link; `None` when it is unknown, used, expired or the user is inactive.
+/// Failures are audited once per address per minute, not once per guess.
 pub async fn with_link(
     db: &Db,
     policy: SessionPolicy,
@@ -187,14 +204,27 @@ pub async fn with_link(
     client: &ClientInfo,
     previous_token: Option<&str>,
 ) -> Result<Option<SignedIn>, ServiceError> {
-    let Some(user) = email_links::redeem(db.conn(), token).await? else {
+    let redeemed = if token.len() <= MAX_LINK_TOKEN_CHARS {
+        email_links::redeem(db.conn(), token).await?
+    } else {
+        None
+    };
+    let Some(user) = redeemed else {
+        let address = client.ip.as_deref().unwrap_or("-");
+        if !rate_limits::first_in_window(db, &format!("audit:verify-failure:{address}")).await? {
+            return Ok(None);
+        }
         audit::record(
             db.conn(),
             &client.actor(None),
             AuditEntry {
                 action: "signin.failure",
                 entity_type: "email_link",
-                summary: Some("invalid, used or expired sign-in link".to_string()),
+                summary: Some(
+                    "invalid, used or expired sign-in link (further failures from this address \
+                     within the minute are not recorded)"
+                        .to_string(),
+                ),
                 ..AuditEntry::default()
             },
         )

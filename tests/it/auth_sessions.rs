@@ -108,7 +108,7 @@ async fn over_https_the_cookie_is_host_prefixed_and_secure(backend: Backend) {
     let page = client.get(app.url("/auth/signin")).send().await.unwrap();
     let csrf_cookie = page.headers()["set-cookie"].to_str().unwrap().to_string();
     let csrf = csrf_cookie
-        .trim_start_matches("ops_csrf=")
+        .trim_start_matches("__Host-ops_csrf=")
         .split(';')
         .next()
         .unwrap()
@@ -118,7 +118,7 @@ async fn over_https_the_cookie_is_host_prefixed_and_secure(backend: Backend) {
         .build()
         .unwrap()
         .post(app.url("/auth/signin/password"))
-        .header("cookie", format!("ops_csrf={csrf}"))
+        .header("cookie", format!("__Host-ops_csrf={csrf}"))
         .form(&[
             ("_csrf", csrf.as_str()),
             ("email", "ana@example.com"),

@@ -19,6 +19,7 @@ pub mod message;
 pub mod notification;
 pub mod notification_preference;
 pub mod qc_checklist_item;
+pub mod rate_limit;
 pub mod session;
 pub mod subtask;
 pub mod template;

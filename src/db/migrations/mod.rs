@@ -15,6 +15,7 @@ mod m0007_audit_and_jobs;
 mod m0008_search;
 mod m0009_default_rules;
 mod m0010_notification_preferences;
+mod m0011_rate_limits;
 
 /// Every migration, in the order it is applied. Applied ones are recorded in the `seaql_migrations`
 /// table under their file names (`m0001_people`, ...).
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_search::Migration),
             Box::new(m0009_default_rules::Migration),
             Box::new(m0010_notification_preferences::Migration),
+            Box::new(m0011_rate_limits::Migration),
         ]
     }
 }

@@ -15,14 +15,15 @@ use super::{Chrome, MessagePage, error_page, found, redirect_with_flash, render,
 use crate::{
     app::App,
     auth::tokens,
+    domain::user::Email,
     http::{
         cookies,
         error::AppError,
         extract::{AnonForm, CsrfForm, MaybeUser},
     },
     services::{
-        audit::{self, AuditEntry},
         demo,
+        rate_limits::{self, Attempt, SigninLimits},
         signin::{self, ClientInfo, SignedIn},
     },
 };
@@ -53,8 +54,9 @@ pub struct NextQuery {
 }
 
 /// The anonymous CSRF token: the one already in the cookie, or a new one to set.
-fn anon_csrf(headers: &HeaderMap) -> (String, bool) {
-    match cookies::read(headers, cookies::ANON_CSRF_COOKIE).filter(|v| v.len() == 64) {
+fn anon_csrf(app: &App, headers: &HeaderMap) -> (String, bool) {
+    let name = cookies::anon_csrf_cookie_name(&app.settings);
+    match cookies::read(headers, name).filter(|v| v.len() == 64) {
         Some(existing) => (existing, false),
         None => (tokens::generate(""), true),
     }
@@ -78,7 +80,7 @@ fn sign_in_page(
     error: Option<&str>,
 ) -> Response {
     let chrome = Chrome::new(None, headers);
-    let (csrf, fresh) = anon_csrf(headers);
+    let (csrf, fresh) = anon_csrf(app, headers);
     let demo_users = if app.settings.demo_mode {
         demo::demo_accounts()
     } else {
@@ -117,49 +119,37 @@ pub struct EmailLinkForm {
     next: Option<String>,
 }
 
-/// Counts an attempt against the per-IP and per-account limits; a hit is audited.
+/// Counts an attempt against the shared sign-in limits (a refusal is audited there).
 async fn check_limits(
     app: &App,
-    limiter: &crate::auth::rate_limit::RateLimiter,
-    what: &str,
+    attempt: Attempt,
     client: &ClientInfo,
-    email: &str,
+    email: Option<&Email>,
 ) -> Result<(), AppError> {
-    let account = email.trim().to_lowercase();
-    let ip = client.ip.clone().unwrap_or_default();
-    let verdict = limiter
-        .check(&format!("{what}:ip:{ip}"))
-        .and_then(|()| limiter.check(&format!("{what}:account:{account}")));
-    if let Err(wait) = verdict {
-        audit::record(
-            app.db.conn(),
-            &audit::Actor {
-                user_id: None,
-                ip: client.ip.clone(),
-                request_id: client.request_id.clone(),
-            },
-            AuditEntry {
-                action: "ratelimit.hit",
-                entity_type: what_entity(what),
-                summary: Some(format!("{what} limit reached for {account} from {ip}")),
-                ..AuditEntry::default()
-            },
-        )
-        .await?;
-        return Err(AppError::RateLimited {
-            retry_after_secs: wait.as_secs().max(1),
-        });
-    }
-    Ok(())
+    let address = client.ip.as_deref().unwrap_or("-");
+    rate_limits::check_attempt(
+        &app.db,
+        SigninLimits::from_settings(&app.settings),
+        attempt,
+        email,
+        address,
+        &client.actor(None),
+    )
+    .await
+    .map_err(AppError::from)
 }
 
-fn what_entity(what: &str) -> &'static str {
-    if what == "signin" {
-        "signin"
-    } else {
-        "email_link"
+/// The address typed into a sign-in form, parsed before it is used for anything. A value
+/// that is not an address (an over-long one included) is refused without being echoed back.
+fn parse_email(raw: &str) -> Result<Email, &'static str> {
+    if raw.len() > MAX_EMAIL_INPUT_BYTES {
+        return Err("That is not an email address: an address has at most 254 characters.");
     }
+    Email::parse(raw).map_err(|_| "Enter a valid email address, such as name@example.com.")
 }
+
+/// Room for a 254-character address and some stray spaces around it.
+const MAX_EMAIL_INPUT_BYTES: usize = 300;
 
 /// `POST /auth/signin/email`: the same answer whether or not the account exists.
 pub async fn post_signin_email(
@@ -169,27 +159,15 @@ pub async fn post_signin_email(
     AnonForm(form): AnonForm<EmailLinkForm>,
 ) -> Response {
     let chrome = Chrome::new(None, &headers);
-    if let Err(error) = check_limits(
-        &app,
-        &app.limits.email_link,
-        "email_link",
-        &client,
-        &form.email,
-    )
-    .await
-    {
+    let next = safe_next(form.next.as_deref());
+    let email = match parse_email(&form.email) {
+        Ok(email) => email,
+        Err(problem) => return invalid_email(&app, &headers, &next, &form.email, problem),
+    };
+    if let Err(error) = check_limits(&app, Attempt::EmailLink, &client, Some(&email)).await {
         return error_page(&app.settings, &chrome, error);
     }
-    let _ = form.next;
-    if let Err(error) = signin::request_link(
-        &app.db,
-        app.mailer.clone(),
-        &app.settings,
-        &form.email,
-        &client,
-    )
-    .await
-    {
+    if let Err(error) = signin::request_link(&app.db, &email).await {
         return error_page(&app.settings, &chrome, error.into());
     }
     let page = MessagePage {
@@ -198,6 +176,23 @@ pub async fn post_signin_email(
         message: "If an account uses that address, a sign-in link is on its way. It works once, within 15 minutes.",
     };
     render(&app.settings, &chrome, StatusCode::OK, &page)
+}
+
+/// The sign-in page again, 422, with the problem and without echoing a long value.
+fn invalid_email(app: &App, headers: &HeaderMap, next: &str, raw: &str, problem: &str) -> Response {
+    let shown = if raw.len() <= MAX_EMAIL_INPUT_BYTES {
+        raw
+    } else {
+        ""
+    };
+    sign_in_page(
+        app,
+        headers,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        next,
+        shown,
+        Some(problem),
+    )
 }
 
 #[derive(Deserialize)]
@@ -230,15 +225,18 @@ pub async fn post_signin_password(
 ) -> Response {
     let chrome = Chrome::new(None, &headers);
     let next = safe_next(form.next.as_deref());
-    if let Err(error) = check_limits(&app, &app.limits.signin, "signin", &client, &form.email).await
-    {
+    let email = match parse_email(&form.email) {
+        Ok(email) => email,
+        Err(problem) => return invalid_email(&app, &headers, &next, &form.email, problem),
+    };
+    if let Err(error) = check_limits(&app, Attempt::Password, &client, Some(&email)).await {
         return error_page(&app.settings, &chrome, error);
     }
     let previous = presented_session(&app, &headers);
     match signin::with_password(
         &app.db,
         app.session_policy(),
-        &form.email,
+        &email,
         &form.password,
         &client,
         previous.as_deref(),
@@ -271,7 +269,7 @@ pub async fn get_verify(
 ) -> Response {
     let chrome = Chrome::new(None, &headers);
     let token = query.token.unwrap_or_default();
-    let (csrf, fresh) = anon_csrf(&headers);
+    let (csrf, fresh) = anon_csrf(&app, &headers);
     let response = render(
         &app.settings,
         &chrome,
@@ -298,6 +296,9 @@ pub async fn post_verify(
     AnonForm(form): AnonForm<VerifyForm>,
 ) -> Response {
     let chrome = Chrome::new(None, &headers);
+    if let Err(error) = check_limits(&app, Attempt::LinkConfirmation, &client, None).await {
+        return error_page(&app.settings, &chrome, error);
+    }
     let previous = presented_session(&app, &headers);
     match signin::with_link(
         &app.db,
