@@ -23,6 +23,7 @@ mod backup;
 mod backup_drill;
 mod backup_schedule;
 mod browser;
+mod cadence_keys;
 mod cadences;
 mod cadences_generation;
 mod cadences_helpers;

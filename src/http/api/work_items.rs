@@ -49,13 +49,18 @@ fn with_etag(status: StatusCode, item: WorkItemView) -> impl IntoResponse {
 
 /// Create a work item (blank, or from `templateId`).
 #[utoipa::path(post, path = "/api/work-items", tag = "work items", request_body = NewWorkItem,
-    responses((status = 201, description = "Created", body = WorkItemView), (status = 422, description = "Invalid fields"), (status = 409, description = "Refused by a rule")))]
+    responses((status = 201, description = "Created", body = WorkItemView), (status = 422, description = "Invalid fields"), (status = 409, description = "Refused by a rule"), (status = 403, description = "`cadenceKey` set by someone other than an admin")))]
 pub async fn create_work_item(
     State(app): State<App>,
     user: CurrentUser,
     client: ClientInfo,
     ApiJson(body): ApiJson<NewWorkItem>,
 ) -> Result<impl IntoResponse, AppError> {
+    // A cadence key claims one occurrence of a cadence; set by hand it would stop the cadence
+    // from creating that occurrence, so only cadence generation and admins may set one.
+    if body.cadence_key.is_some() && !user.is_admin() {
+        return Err(AppError::Forbidden);
+    }
     let item = work_items::create(&app.db, &client.actor_for(&user), body).await?;
     Ok(with_etag(StatusCode::CREATED, item))
 }
