@@ -13,8 +13,10 @@ use url::Url;
 mod backup;
 mod external;
 mod network;
+mod production;
 mod report;
 mod rules;
+mod sessions;
 
 pub use backup::BackupSettings;
 pub use report::{ConfigProblem, ConfigReport};
@@ -115,7 +117,6 @@ pub struct Settings {
     pub bind_addr: SocketAddr,
     /// The public base URL people use (links in emails, `Origin` checks, cookie `Secure`).
     pub auth_url: Url,
-    pub auth_secret: SecretString,
     pub timezone: Tz,
     pub log_level: String,
     pub log_format: LogFormat,
@@ -127,8 +128,10 @@ pub struct Settings {
     pub ghl_webhook_secret: Option<SecretString>,
     pub ghl_webhook_public_key: Option<String>,
     pub demo_mode: bool,
-    pub session_idle_days: u32,
-    pub session_max_days: u32,
+    /// A session unused this long ends (`SESSION_IDLE_MINUTES`).
+    pub session_idle_minutes: u32,
+    /// A session ends this long after sign-in, however busy (`SESSION_MAX_MINUTES`).
+    pub session_max_minutes: u32,
     /// Sign-in attempts for one account from one address.
     pub rate_limit_signin_per_minute: u32,
     /// Sign-in attempts for one account from all addresses together.

@@ -30,8 +30,8 @@ pub struct SessionPolicy {
 impl SessionPolicy {
     pub fn from_settings(settings: &Settings) -> SessionPolicy {
         SessionPolicy {
-            idle: TimeDelta::days(settings.session_idle_days.into()),
-            absolute: TimeDelta::days(settings.session_max_days.into()),
+            idle: TimeDelta::minutes(settings.session_idle_minutes.into()),
+            absolute: TimeDelta::minutes(settings.session_max_minutes.into()),
         }
     }
 }
@@ -114,6 +114,24 @@ pub async fn authenticate(
             .await?;
     }
     Ok(Some(SessionUser { session, user }))
+}
+
+/// Whether a session is still good: not ended, not expired, its person still active. Long
+/// answers (the live stream) ask again while they run, since their request was checked once.
+pub async fn is_live(
+    conn: &impl ConnectionTrait,
+    session_id: Uuid,
+    policy: SessionPolicy,
+) -> Result<bool, ServiceError> {
+    let found = session::Entity::find_by_id(session_id)
+        .find_also_related(user::Entity)
+        .one(conn)
+        .await?;
+    let Some((session, Some(user))) = found else {
+        return Ok(false);
+    };
+    let now = time::now();
+    Ok(user.active && session.expires_at > now && session.last_seen_at + policy.idle > now)
 }
 
 /// Ends one session (sign-out).

@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use secrecy::ExposeSecret;
-
 use crate::config::Settings;
 
 pub fn run() -> ExitCode {
@@ -30,9 +28,12 @@ fn print_summary(s: &Settings) {
     println!("  time zone          {}", s.timezone);
     println!("  log                {} ({:?})", s.log_level, s.log_format);
     println!(
-        "  auth secret        {}",
-        set(!s.auth_secret.expose_secret().is_empty())
+        "  sessions           end after {} idle minutes, {} minutes at most",
+        s.session_idle_minutes, s.session_max_minutes
     );
+    if std::env::var_os("AUTH_SECRET").is_some() {
+        println!("  AUTH_SECRET        set but no longer used; it can be removed");
+    }
     match &s.smtp {
         Some(smtp) => println!("  email              SMTP via {}:{}", smtp.host, smtp.port),
         None => println!(

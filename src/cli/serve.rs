@@ -9,10 +9,14 @@ use crate::{
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let application = Application::build(settings).await?;
     let app = application.app().clone();
-    // A first start in development gets demo data, so there is something to look at.
-    if !app.settings.is_production() && users::count_users(app.db.conn()).await? == 0 {
-        let outcome = demo::seed(&app.db).await?;
-        super::seed_demo::print_outcome(&outcome, &app.settings);
+    // A first start on a development machine gets demo data, so there is something to look
+    // at; its people get a fresh random password, shown once here.
+    if super::seed_demo::demo_allowed(&app.settings)
+        && users::count_users(app.db.conn()).await? == 0
+    {
+        let password = demo::random_password();
+        let outcome = demo::seed(&app.db, &password).await?;
+        super::seed_demo::print_outcome(&outcome, &app.settings, &password);
     }
     tracing::info!(
         address = %application.local_addr(),

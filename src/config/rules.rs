@@ -3,7 +3,6 @@
 use std::{net::SocketAddr, path::PathBuf, str::FromStr};
 
 use chrono_tz::Tz;
-use rand::RngCore;
 use secrecy::SecretString;
 use url::Url;
 
@@ -13,9 +12,6 @@ use super::{
     ConfigReport, DEFAULT_BIND_ADDR, DEFAULT_DATABASE_URL, DEFAULT_GHL_API_BASE, DatabaseUrl,
     Environment, LogFormat, Settings,
 };
-
-/// The shortest `AUTH_SECRET` production accepts, in bytes.
-pub const MIN_AUTH_SECRET_BYTES: usize = 32;
 
 pub(super) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -60,29 +56,6 @@ pub(super) fn build(lookup: Lookup<'_>) -> Result<Settings, ConfigReport> {
                 );
             }
             default_auth_url(bind_addr)
-        }
-    };
-
-    let auth_secret = match lookup("AUTH_SECRET") {
-        Some(secret) if production && secret.len() < MIN_AUTH_SECRET_BYTES => {
-            report.add(
-                "AUTH_SECRET",
-                format!(
-                    "must be at least {MIN_AUTH_SECRET_BYTES} bytes in production (it is {})",
-                    secret.len()
-                ),
-            );
-            SecretString::from(secret)
-        }
-        Some(secret) => SecretString::from(secret),
-        None => {
-            if production {
-                report.add(
-                    "AUTH_SECRET",
-                    format!("is required in production (at least {MIN_AUTH_SECRET_BYTES} random bytes, e.g. `openssl rand -hex 32`)"),
-                );
-            }
-            random_development_secret()
         }
     };
 
@@ -163,14 +136,7 @@ pub(super) fn build(lookup: Lookup<'_>) -> Result<Settings, ConfigReport> {
         );
     }
 
-    let session_idle_days = positive(lookup, &mut report, "SESSION_IDLE_DAYS", 7);
-    let session_max_days = positive(lookup, &mut report, "SESSION_MAX_DAYS", 30);
-    if session_idle_days > session_max_days {
-        report.add(
-            "SESSION_IDLE_DAYS",
-            format!("must not exceed SESSION_MAX_DAYS ({session_max_days})"),
-        );
-    }
+    let (session_idle_minutes, session_max_minutes) = super::sessions::read(lookup, &mut report);
 
     let ghl_webhook_public_key = lookup("GHL_WEBHOOK_PUBLIC_KEY");
     if let Some(raw) = &ghl_webhook_public_key
@@ -184,7 +150,6 @@ pub(super) fn build(lookup: Lookup<'_>) -> Result<Settings, ConfigReport> {
         database_url,
         bind_addr,
         auth_url,
-        auth_secret,
         timezone,
         log_level,
         log_format,
@@ -196,8 +161,8 @@ pub(super) fn build(lookup: Lookup<'_>) -> Result<Settings, ConfigReport> {
         ghl_webhook_secret: lookup("GHL_WEBHOOK_SECRET").map(SecretString::from),
         ghl_webhook_public_key,
         demo_mode,
-        session_idle_days,
-        session_max_days,
+        session_idle_minutes,
+        session_max_minutes,
         rate_limit_signin_per_minute: positive(
             lookup,
             &mut report,
@@ -222,6 +187,9 @@ pub(super) fn build(lookup: Lookup<'_>) -> Result<Settings, ConfigReport> {
         backup,
     };
 
+    if production {
+        super::production::check(&settings, &mut report);
+    }
     if report.is_empty() {
         Ok(settings)
     } else {
@@ -324,14 +292,6 @@ fn positive(
                 default
             }),
     }
-}
-
-/// Development without `AUTH_SECRET` gets a fresh random one per start (sessions are stored
-/// server-side, so nothing depends on it surviving a restart in development).
-fn random_development_secret() -> SecretString {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    SecretString::from(hex::encode(bytes))
 }
 
 #[cfg(test)]

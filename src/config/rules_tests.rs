@@ -2,8 +2,6 @@
 
 use std::collections::HashMap;
 
-use secrecy::ExposeSecret;
-
 use crate::config::{ConfigReport, DatabaseUrl, Environment, LogFormat, Settings};
 
 fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigReport> {
@@ -21,8 +19,9 @@ fn problems(pairs: &[(&str, &str)]) -> ConfigReport {
 const GOOD_PRODUCTION: &[(&str, &str)] = &[
     ("OPS_ENV", "production"),
     ("AUTH_URL", "https://ops.example.com"),
-    ("AUTH_SECRET", "0123456789abcdef0123456789abcdef"),
     ("EMAIL_FROM", "ops@example.com"),
+    ("EMAIL_SERVER_HOST", "smtp.example.com"),
+    ("METRICS_TOKEN", "0123456789abcdef0123456789abcdef"),
 ];
 
 fn production_with(
@@ -49,16 +48,15 @@ fn empty_environment_gives_development_defaults() {
     assert_eq!(s.timezone, chrono_tz::Tz::UTC);
     assert_eq!(s.log_format, LogFormat::Pretty);
     assert!(!s.demo_mode);
-    assert_eq!((s.session_idle_days, s.session_max_days), (7, 30));
+    assert_eq!(
+        (s.session_idle_minutes, s.session_max_minutes),
+        (720, 10_080)
+    );
     assert_eq!(s.rate_limit_signin_per_minute, 10);
     assert_eq!(s.rate_limit_api_per_minute, 600);
     assert_eq!(
         s.ghl_api_base.as_str(),
         "https://services.leadconnectorhq.com/"
-    );
-    assert!(
-        s.auth_secret.expose_secret().len() >= 32,
-        "development gets a random secret"
     );
 }
 
@@ -116,23 +114,9 @@ fn production_requires_auth_url() {
 }
 
 #[test]
-fn production_requires_auth_secret() {
-    assert!(problems(&production_with(&[("AUTH_SECRET", "")])).mentions("AUTH_SECRET"));
-}
-
-#[test]
-fn production_refuses_a_short_auth_secret() {
-    let report = problems(&production_with(&[("AUTH_SECRET", "short-secret")]));
-    assert!(report.mentions("AUTH_SECRET"));
-    assert!(
-        !report.to_string().contains("short-secret"),
-        "the secret is not echoed"
-    );
-}
-
-#[test]
-fn development_accepts_a_short_auth_secret() {
-    settings(&[("AUTH_SECRET", "short")]).expect("development allows it");
+fn auth_secret_is_no_longer_required_nor_read() {
+    settings(&production_with(&[("AUTH_SECRET", "")])).expect("production starts without it");
+    settings(&production_with(&[("AUTH_SECRET", "short")])).expect("an old short one is ignored");
 }
 
 #[test]
@@ -164,15 +148,16 @@ fn every_problem_is_reported_together() {
         "OPS_TIMEZONE",
         "DEMO_MODE",
         "AUTH_URL",
-        "AUTH_SECRET",
         "EMAIL_FROM",
+        "EMAIL_SERVER_HOST",
+        "METRICS_TOKEN",
     ] {
         assert!(report.mentions(var), "{var} missing from:\n{report}");
     }
     assert!(
         report
             .to_string()
-            .starts_with("The configuration has 6 problems")
+            .starts_with("The configuration has 7 problems")
     );
 }
 
@@ -246,7 +231,7 @@ fn ghl_api_base_must_be_a_url() {
 fn session_lengths_must_be_positive_and_ordered() {
     assert!(problems(&[("SESSION_IDLE_DAYS", "0")]).mentions("SESSION_IDLE_DAYS"));
     assert!(problems(&[("SESSION_MAX_DAYS", "x")]).mentions("SESSION_MAX_DAYS"));
-    assert!(problems(&[("SESSION_IDLE_DAYS", "40")]).mentions("SESSION_IDLE_DAYS"));
+    assert!(problems(&[("SESSION_IDLE_DAYS", "40")]).mentions("SESSION_IDLE_MINUTES"));
 }
 
 #[test]
@@ -266,7 +251,6 @@ fn blank_values_count_as_unset() {
 #[test]
 fn secrets_never_appear_in_debug_output() {
     let s = settings(&[
-        ("AUTH_SECRET", "auth-secret-value-that-is-long-enough!!"),
         (
             "DATABASE_URL",
             "postgres://ops:db-password-value@localhost/ops",
@@ -283,7 +267,6 @@ fn secrets_never_appear_in_debug_output() {
     .unwrap();
     let debug = format!("{s:?}");
     for secret in [
-        "auth-secret-value",
         "db-password-value",
         "smtp-password-value",
         "ghl-api-key-value",

@@ -54,7 +54,7 @@ fn build(name: &str, value: &str, max_age_secs: i64, http_only: bool, secure: bo
 
 /// `Set-Cookie` for a new session token.
 pub fn session(settings: &Settings, token: &str) -> HeaderValue {
-    let max_age = i64::from(settings.session_max_days) * 86_400;
+    let max_age = i64::from(settings.session_max_minutes) * 60;
     build(
         session_cookie_name(settings),
         token,

@@ -22,8 +22,11 @@ mod data;
 
 use data::{DEMO_ITEMS, DEMO_TEMPLATES, DEMO_USERS, DemoItem};
 
-/// The password every demo user signs in with (demo mode lists them on the sign-in page).
-pub const DEMO_PASSWORD: &str = "demo-desk-2026";
+/// A fresh password for the demo people: 96 random bits, so no installation shares one and
+/// nothing in the source signs anyone in. Shown once, by whoever seeds.
+pub fn random_password() -> String {
+    crate::auth::tokens::generate("")[..24].to_string()
+}
 
 /// What a seeding run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +48,8 @@ pub fn demo_accounts() -> Vec<(&'static str, &'static str, &'static str)> {
         .collect()
 }
 
-/// Seeds the demo data unless it is already there.
-pub async fn seed(db: &Db) -> Result<SeedOutcome, ServiceError> {
+/// Seeds the demo data unless it is already there; every demo person gets `password`.
+pub async fn seed(db: &Db, password: &str) -> Result<SeedOutcome, ServiceError> {
     let admin_email = Email::parse(DEMO_USERS[0].email).expect("demo email is valid");
     if super::users::find_by_email(db.conn(), &admin_email)
         .await?
@@ -57,7 +60,7 @@ pub async fn seed(db: &Db) -> Result<SeedOutcome, ServiceError> {
     // Hash before the transaction: hashing is slow and must not hold the write lock.
     let hashes = DEMO_USERS
         .iter()
-        .map(|_| passwords::hash_password(DEMO_PASSWORD))
+        .map(|_| passwords::hash_password(password))
         .collect::<anyhow::Result<Vec<_>>>()?;
 
     let txn = db.begin_write().await?;

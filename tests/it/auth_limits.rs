@@ -139,14 +139,16 @@ async fn demo_mode_lists_the_demo_accounts(backend: Backend) {
         },
     )
     .await;
-    ops_desktop::services::demo::seed(demo.db()).await.unwrap();
+    ops_desktop::services::demo::seed(demo.db(), crate::support::personas::PASSWORD)
+        .await
+        .unwrap();
     let page = demo.get("/auth/signin").await.text().await.unwrap();
     assert!(page.contains("demo-users") && page.contains("morgan@demo.opsdesktop.app"));
     let signed_in = sign_in_with(
         &demo,
         &new_client(),
         "priya@demo.opsdesktop.app",
-        ops_desktop::services::demo::DEMO_PASSWORD,
+        crate::support::personas::PASSWORD,
     )
     .await;
     assert_eq!(signed_in.status(), StatusCode::FOUND);

@@ -11,7 +11,9 @@ use crate::{
 
 async fn a_backup_taken_while_running_restores_elsewhere(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    ops_desktop::services::demo::seed(app.db()).await.unwrap();
+    ops_desktop::services::demo::seed(app.db(), crate::support::personas::PASSWORD)
+        .await
+        .unwrap();
     let staff = personas::staff(&app).await;
     create_item(
         &app,

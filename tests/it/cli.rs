@@ -55,8 +55,9 @@ fn check_config_reports_every_problem_and_exits_non_zero() {
     for variable in [
         "DATABASE_URL",
         "AUTH_URL",
-        "AUTH_SECRET",
         "EMAIL_FROM",
+        "EMAIL_SERVER_HOST",
+        "METRICS_TOKEN",
         "DEMO_MODE",
     ] {
         assert!(report.contains(variable), "{variable} in:\n{report}");
@@ -67,8 +68,9 @@ fn check_config_reports_every_problem_and_exits_non_zero() {
         &[
             ("OPS_ENV", "production"),
             ("AUTH_URL", "https://ops.example.com"),
-            ("AUTH_SECRET", "a-production-secret-of-forty-bytes-long!"),
             ("EMAIL_FROM", "ops@example.com"),
+            ("EMAIL_SERVER_HOST", "smtp.example.com"),
+            ("METRICS_TOKEN", "a-production-secret-of-forty-bytes-long!"),
         ],
         &["check-config"],
         "",

@@ -17,7 +17,9 @@ async fn demo_data_covers_the_product_and_loads_once(backend: Backend) {
     let db = database.connect().await;
     db.migrate().await.unwrap();
 
-    let first = demo::seed(&db).await.unwrap();
+    let first = demo::seed(&db, crate::support::personas::PASSWORD)
+        .await
+        .unwrap();
     assert_eq!(
         first,
         SeedOutcome::Seeded {
@@ -36,7 +38,7 @@ async fn demo_data_covers_the_product_and_loads_once(backend: Backend) {
             .as_deref()
             .expect("demo users have a password");
         assert!(ops_desktop::auth::passwords::verify_password(
-            demo::DEMO_PASSWORD,
+            crate::support::personas::PASSWORD,
             hash
         ));
     }
@@ -87,7 +89,12 @@ async fn demo_data_covers_the_product_and_loads_once(backend: Backend) {
     assert_eq!(subtask::Entity::find().count(db.conn()).await.unwrap(), 29);
     assert_eq!(template::Entity::find().count(db.conn()).await.unwrap(), 3);
 
-    assert_eq!(demo::seed(&db).await.unwrap(), SeedOutcome::AlreadySeeded);
+    assert_eq!(
+        demo::seed(&db, crate::support::personas::PASSWORD)
+            .await
+            .unwrap(),
+        SeedOutcome::AlreadySeeded
+    );
     assert_eq!(work_item::Entity::find().count(db.conn()).await.unwrap(), 8);
     assert_eq!(user::Entity::find().count(db.conn()).await.unwrap(), 4);
     assert_eq!(subtask::Entity::find().count(db.conn()).await.unwrap(), 29);

@@ -29,6 +29,7 @@ mod cadences_generation;
 mod cadences_helpers;
 mod cadences_jobs;
 mod cli;
+mod cli_demo;
 mod demo_data;
 mod email_notifications;
 mod email_notifications_digest;

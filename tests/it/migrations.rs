@@ -128,7 +128,9 @@ async fn constraints_hold_on_both_backends(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let db = database.connect().await;
     db.migrate().await.unwrap();
-    ops_desktop::services::demo::seed(&db).await.unwrap();
+    ops_desktop::services::demo::seed(&db, crate::support::personas::PASSWORD)
+        .await
+        .unwrap();
     let count = |sql: &'static str| {
         let db = db.clone();
         async move {

@@ -298,7 +298,9 @@ async fn the_item_page_edits_everything_through_forms(backend: Backend) {
 async fn new_items_come_from_templates(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let staff = personas::staff(&app).await;
-    ops_desktop::services::demo::seed(app.db()).await.unwrap();
+    ops_desktop::services::demo::seed(app.db(), crate::support::personas::PASSWORD)
+        .await
+        .unwrap();
     let (status, page) = html(&app, &staff, "/work/new").await;
     assert_eq!(status, StatusCode::OK);
     let marker = "<option value=\"";

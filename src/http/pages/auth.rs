@@ -37,7 +37,6 @@ struct SignInPage<'a> {
     email: &'a str,
     error: Option<&'a str>,
     demo_users: Vec<(&'static str, &'static str, &'static str)>,
-    demo_password: &'static str,
 }
 
 #[derive(Template)]
@@ -93,7 +92,6 @@ fn sign_in_page(
         email,
         error,
         demo_users,
-        demo_password: demo::DEMO_PASSWORD,
     };
     let response = render(&app.settings, &chrome, status, &page);
     with_anon_csrf(app, response, &csrf, fresh)

@@ -7,7 +7,9 @@
 
 use std::time::{Duration, Instant};
 
-use ops_desktop::services::demo::{self, DEMO_PASSWORD};
+use ops_desktop::services::demo;
+
+use crate::support::personas::PASSWORD as DEMO_PASSWORD;
 
 use super::driver::{Driver, Scheme};
 use crate::support::{Backend, TestApp};
@@ -18,7 +20,9 @@ const SLOW: Duration = Duration::from_secs(5);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn page_loads_never_wait_behind_live_update_streams() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    demo::seed(app.db()).await.expect("demo data");
+    demo::seed(app.db(), crate::support::personas::PASSWORD)
+        .await
+        .expect("demo data");
     let driver = Driver::start().await;
     let browser = driver.browser(Scheme::Light).await;
     browser

@@ -5,7 +5,9 @@
 //! what waits on him; the calendar shows the item on its day; staff are kept out of admin pages.
 
 use chrono::{Duration, Utc};
-use ops_desktop::services::demo::{self, DEMO_PASSWORD};
+use ops_desktop::services::demo;
+
+use crate::support::personas::PASSWORD as DEMO_PASSWORD;
 use serde_json::{Value, json};
 
 use super::driver::{Browser, Driver, Scheme};
@@ -84,7 +86,9 @@ async fn day_of_work_in_two_browsers() {
         },
     )
     .await;
-    demo::seed(app.db()).await.expect("demo data");
+    demo::seed(app.db(), crate::support::personas::PASSWORD)
+        .await
+        .expect("demo data");
     let driver = Driver::start().await;
     let (priya, sam) = tokio::join!(driver.browser(Scheme::Light), driver.browser(Scheme::Light));
 

@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-use ops_desktop::services::demo::{self, DEMO_PASSWORD};
+use ops_desktop::services::demo;
+
+use crate::support::personas::PASSWORD as DEMO_PASSWORD;
 use serde_json::json;
 
 use super::driver::{Browser, Driver, Scheme, screenshot_dir};
@@ -105,7 +107,9 @@ async fn every_main_page_light_and_dark() {
         },
     )
     .await;
-    demo::seed(app.db()).await.expect("demo data");
+    demo::seed(app.db(), crate::support::personas::PASSWORD)
+        .await
+        .expect("demo data");
     let dir = screenshot_dir();
     let driver = Driver::start().await;
     let (light, dark) = tokio::join!(driver.browser(Scheme::Light), driver.browser(Scheme::Dark));
