@@ -117,6 +117,17 @@ pub async fn revoke(
     Ok(())
 }
 
+/// Whether a token still works: not revoked, its person still active (see
+/// [`super::sessions::is_live`]).
+pub async fn is_live(conn: &impl ConnectionTrait, token_id: Uuid) -> Result<bool, ServiceError> {
+    let found = api_token::Entity::find_by_id(token_id)
+        .filter(api_token::Column::RevokedAt.is_null())
+        .find_also_related(user::Entity)
+        .one(conn)
+        .await?;
+    Ok(matches!(found, Some((_, Some(user))) if user.active))
+}
+
 /// The active user behind a bearer token, or `None` for an unknown, revoked or
 /// deactivated one.
 pub async fn authenticate(

@@ -138,6 +138,11 @@ fn routes() -> Routes {
         .get("/admin/users", Admin, admin_users::get_admin_users)
         .post("/admin/users", Admin, admin_users::post_admin_users)
         .post("/admin/users/{id}", Admin, admin_users::post_admin_user)
+        .post(
+            "/admin/users/{id}/sessions/revoke",
+            Admin,
+            admin_users::post_admin_user_sessions_revoke,
+        )
         // Pages: dashboard, inbox, calendar, QC, stats, templates, audit
         .get("/inbox", SignedIn, super::pages::inbox::get_inbox)
         .post(
@@ -196,6 +201,11 @@ fn routes() -> Routes {
         .get("/api/users", SignedIn, users::list_users)
         .post("/api/admin/users", Admin, users::create_user)
         .patch("/api/admin/users/{id}", Admin, users::patch_user)
+        .post(
+            "/api/admin/users/{id}/sessions/revoke",
+            Admin,
+            users::revoke_user_sessions,
+        )
         // API: documentation (signed in, like the rest of the API)
         .get("/api/openapi.json", SignedIn, openapi::get_openapi)
         // API: work items

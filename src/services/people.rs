@@ -192,3 +192,34 @@ fn actor(admin: UserId, client: &ClientInfo) -> audit::Actor {
         request_id: client.request_id.clone(),
     }
 }
+
+/// Ends every session of a person (an admin's action, e.g. a lost laptop), audited with how
+/// many ended. Their API tokens are theirs to revoke, or end with a deactivation.
+pub async fn end_sessions(
+    db: &Db,
+    admin: UserId,
+    client: &ClientInfo,
+    target: Uuid,
+) -> Result<u64, ServiceError> {
+    let txn = db.begin_write().await?;
+    let person = user::Entity::find_by_id(target)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let ended = sessions::end_all(&txn, UserId(target)).await?;
+    audit::record(
+        &txn,
+        &actor(admin, client),
+        AuditEntry {
+            action: "user.sessions_end",
+            entity_type: "user",
+            entity_id: Some(target),
+            summary: Some(person.email),
+            after: Some(json!({"sessionsEnded": ended})),
+            ..AuditEntry::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ended)
+}

@@ -3,13 +3,22 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    SqlErr,
+    SqlErr, sea_query::Expr,
 };
+use serde_json::json;
+use uuid::Uuid;
 
-use super::ServiceError;
+use super::{
+    ServiceError,
+    audit::{self, Actor, AuditEntry},
+};
 use crate::{
     auth::passwords,
-    db::{Db, entities::user, time},
+    db::{
+        Db,
+        entities::{api_token, session, user},
+        time,
+    },
     domain::{
         FieldErrors,
         ids::UserId,
@@ -96,7 +105,11 @@ pub async fn set_password(db: &Db, email: &str, password: &str) -> Result<(), Se
     let mut active: user::ActiveModel = user.into();
     active.password_hash = Set(Some(passwords::hash_password(password)?));
     active.updated_at = Set(time::now());
-    active.update(db.conn()).await?;
+    let txn = db.begin_write().await?;
+    let user = active.update(&txn).await?;
+    // A reset (from the command line) ends every session opened with the old password.
+    crate::auth::sessions::end_all(&txn, UserId(user.id)).await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -113,28 +126,90 @@ pub async fn find_by_id(
     Ok(user::Entity::find_by_id(id.0).one(conn).await?)
 }
 
-/// Changes one's own password; the current one is required when there is one.
+/// A change of one's own password, as asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordChange<'a> {
+    /// Required when the account has a password.
+    pub current: Option<&'a str>,
+    pub new_password: &'a str,
+    /// Also revoke every API token (the person asked, e.g. after a suspected leak).
+    pub revoke_tokens: bool,
+}
+
+/// What a password change ended besides the old password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordChanged {
+    pub sessions_ended: u64,
+    pub tokens_revoked: u64,
+}
+
+/// Changes one's own password. Every other session ends with the old password (whoever knew
+/// it may have signed in with it); `keep_session` is the one the change was made from. The
+/// change is audited, with what it ended.
 pub async fn change_password(
     db: &Db,
-    id: UserId,
-    current: Option<&str>,
-    new_password: &str,
-) -> Result<(), ServiceError> {
+    actor: &Actor,
+    keep_session: Option<Uuid>,
+    change: PasswordChange<'_>,
+) -> Result<PasswordChanged, ServiceError> {
+    let id = actor.user_id.ok_or(ServiceError::Forbidden)?;
     let user = find_by_id(db.conn(), id)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let mut errors = FieldErrors::default();
     if let Some(stored) = &user.password_hash {
-        let current_ok = current.is_some_and(|c| passwords::verify_password(c, stored));
+        let current_ok = change
+            .current
+            .is_some_and(|c| passwords::verify_password(c, stored));
         if !current_ok {
             errors.add("currentPassword", "the current password is not right");
         }
     }
-    errors.check("newPassword", passwords::check_password_rules(new_password));
+    errors.check(
+        "newPassword",
+        passwords::check_password_rules(change.new_password),
+    );
     errors.into_result()?;
-    let mut active: user::ActiveModel = user.into();
-    active.password_hash = Set(Some(passwords::hash_password(new_password)?));
-    active.updated_at = Set(time::now());
-    active.update(db.conn()).await?;
-    Ok(())
+    // Hashing is slow: done before the transaction so it does not hold the write lock.
+    let hash = passwords::hash_password(change.new_password)?;
+    let now = time::now();
+    let txn = db.begin_write().await?;
+    let mut active: user::ActiveModel = user.clone().into();
+    active.password_hash = Set(Some(hash));
+    active.updated_at = Set(now);
+    active.update(&txn).await?;
+    let mut others = session::Entity::delete_many().filter(session::Column::UserId.eq(id.0));
+    if let Some(keep) = keep_session {
+        others = others.filter(session::Column::Id.ne(keep));
+    }
+    let sessions_ended = others.exec(&txn).await?.rows_affected;
+    let tokens_revoked = if change.revoke_tokens {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::RevokedAt, Expr::value(now))
+            .filter(api_token::Column::UserId.eq(id.0))
+            .filter(api_token::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected
+    } else {
+        0
+    };
+    audit::record(
+        &txn,
+        actor,
+        AuditEntry {
+            action: "user.password_change",
+            entity_type: "user",
+            entity_id: Some(id.0),
+            summary: Some(user.email.clone()),
+            after: Some(json!({"sessionsEnded": sessions_ended, "tokensRevoked": tokens_revoked})),
+            ..AuditEntry::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(PasswordChanged {
+        sessions_ended,
+        tokens_revoked,
+    })
 }

@@ -60,6 +60,7 @@ mod route_matrix;
 mod security_edge;
 mod security_input;
 mod security_limits;
+mod session_endings;
 mod shutdown;
 mod sqlite_writes;
 mod work_items_race;

@@ -16,7 +16,7 @@ use super::{me, users, work_items};
         // me and people
         me::get_me, me::list_tokens, me::create_token, me::delete_token,
         me::list_sessions, me::delete_session, me::revoke_all_sessions,
-        users::list_users, users::create_user, users::patch_user,
+        users::list_users, users::create_user, users::patch_user, users::revoke_user_sessions,
         // work items
         work_items::list_work_items,
         work_items::export_work_items_csv,

@@ -135,3 +135,15 @@ pub async fn patch_user(
     let updated = people::update(&app.db, admin.id, &client, id, changes).await?;
     Ok(respond::data(UserResponse::from(updated)))
 }
+
+/// `POST /api/admin/users/{id}/sessions/revoke`: signs the person out everywhere.
+#[utoipa::path(post, path = "/api/admin/users/{id}/sessions/revoke", tag = "people", params(("id" = Uuid, Path)), responses((status = 200, description = "Every session of the person ended: {data: {ended}}"), (status = 404, description = "Unknown person")))]
+pub async fn revoke_user_sessions(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    client: ClientInfo,
+    IdPath(id): IdPath,
+) -> Result<impl IntoResponse, AppError> {
+    let ended = people::end_sessions(&app.db, admin.id, &client, id).await?;
+    Ok(respond::data(serde_json::json!({ "ended": ended })))
+}

@@ -1,4 +1,4 @@
-//! The people admin page: invite, change role, deactivate and reactivate.
+//! The people admin page: invite, change role, deactivate and reactivate, sign out everywhere.
 
 use askama::Template;
 use axum::{
@@ -120,6 +120,42 @@ pub async fn post_admin_user(
             &app.settings,
             "/admin/users",
             &format!("Saved {}.", updated.name),
+        ),
+        Err(error) => error_page(
+            &app.settings,
+            &Chrome::new(Some(&admin), &headers),
+            error.into(),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EndSessionsForm {
+    /// The confirmation checkbox: signing someone out is not undone by a second click.
+    confirm: Option<String>,
+}
+
+/// `POST /admin/users/{id}/sessions/revoke`: signs the person out everywhere, once confirmed.
+pub async fn post_admin_user_sessions_revoke(
+    State(app): State<App>,
+    RequireAdmin(admin): RequireAdmin,
+    Path(id): Path<Uuid>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    CsrfForm { form, .. }: CsrfForm<EndSessionsForm>,
+) -> Response {
+    if form.confirm.as_deref() != Some("yes") {
+        return redirect_with_flash(
+            &app.settings,
+            "/admin/users",
+            "Nothing changed: tick the confirmation to sign someone out everywhere.",
+        );
+    }
+    match people::end_sessions(&app.db, admin.id, &client, id).await {
+        Ok(ended) => redirect_with_flash(
+            &app.settings,
+            "/admin/users",
+            &format!("Signed out everywhere: {ended} session(s) ended."),
         ),
         Err(error) => error_page(
             &app.settings,

@@ -256,23 +256,35 @@ fn signed_out(app: &App, message: &str) -> Response {
 pub struct PasswordChangeForm {
     current_password: Option<String>,
     new_password: String,
+    /// The checkbox "also revoke my API tokens".
+    revoke_tokens: Option<String>,
 }
 
-/// `POST /profile/password`
+/// `POST /profile/password`: every other session ends; API tokens too when asked.
 pub async fn post_profile_password(
     State(app): State<App>,
+    client: ClientInfo,
     headers: HeaderMap,
     CsrfForm { user, form }: CsrfForm<PasswordChangeForm>,
 ) -> Response {
-    let outcome = users::change_password(
-        &app.db,
-        user.id,
-        form.current_password.as_deref(),
-        &form.new_password,
-    )
-    .await;
+    let change = users::PasswordChange {
+        current: form.current_password.as_deref(),
+        new_password: &form.new_password,
+        revoke_tokens: form.revoke_tokens.as_deref() == Some("true"),
+    };
+    let outcome =
+        users::change_password(&app.db, &client.actor_for(&user), user.session_id(), change).await;
     match outcome {
-        Ok(()) => redirect_with_flash(&app.settings, "/profile", "Your password is saved."),
+        Ok(changed) => {
+            let mut message = format!(
+                "Your password is saved. Other sessions signed out: {}.",
+                changed.sessions_ended
+            );
+            if change.revoke_tokens {
+                message.push_str(&format!(" API tokens revoked: {}.", changed.tokens_revoked));
+            }
+            redirect_with_flash(&app.settings, "/profile", &message)
+        }
         Err(error) => error_page(
             &app.settings,
             &Chrome::new(Some(&user), &headers),
