@@ -139,7 +139,7 @@ pub struct EndSessionsForm {
 pub async fn post_admin_user_sessions_revoke(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
-    Path(id): Path<Uuid>,
+    IdPath(id): IdPath,
     client: ClientInfo,
     headers: HeaderMap,
     CsrfForm { form, .. }: CsrfForm<EndSessionsForm>,
