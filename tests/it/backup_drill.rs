@@ -31,7 +31,9 @@ fn succeeded(output: &std::process::Output) {
 
 async fn a_restore_brings_back_exactly_what_was_backed_up(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    ops_desktop::services::demo::seed(app.db()).await.unwrap();
+    ops_desktop::services::demo::seed(app.db(), crate::support::personas::PASSWORD)
+        .await
+        .unwrap();
     let staff = personas::staff(&app).await;
     create_item(&app, &staff, json!({"title": "Made before the backup"})).await;
     let database = app.database.clone();

@@ -120,7 +120,9 @@ async fn new_migrations_on_a_used_sqlite_database_are_preceded_by_a_backup() {
     };
     // A new database: nothing to protect, so no copy.
     let app = TestApp::spawn_on(database.clone(), options()).await;
-    ops_desktop::services::demo::seed(app.db()).await.unwrap();
+    ops_desktop::services::demo::seed(app.db(), crate::support::personas::PASSWORD)
+        .await
+        .unwrap();
     app.stop().await;
     assert!(!dir.exists(), "no backup of an empty database");
 
