@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{ConfigReport, Settings};
 
 mod backup;
+mod bench;
 mod cadences;
 mod check_config;
 mod healthcheck;
@@ -78,6 +79,9 @@ pub enum Command {
     /// For container health checks: the image needs no curl. Reads only `BIND_ADDR`, so it
     /// works whatever else the configuration says.
     Healthcheck(healthcheck::HealthcheckArgs),
+    /// Measure the server: seed N items, start it, and load every view over HTTP (see the
+    /// README's performance section).
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the chosen command and turns its outcome into an exit code.
@@ -114,6 +118,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Backup { out } => backup::run_backup(settings, out).await,
             Command::Restore { from } => backup::run_restore(settings, from).await,
             Command::CheckConfig | Command::Healthcheck(_) => unreachable!("handled above"),
+            Command::Bench(args) => bench::run(settings, args).await,
         }
     });
     match outcome {

@@ -113,17 +113,14 @@ pub fn local_date(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
     at.with_timezone(&tz).date_naive()
 }
 
-/// The items of `range`, grouped by local day in `tz`, in one query.
-pub async fn calendar(db: &Db, tz: Tz, range: CalendarRange) -> Result<CalendarView, ServiceError> {
-    let out_of_range = || ServiceError::invalid("from", "the range is outside the supported dates");
-    let start = local_day_start(range.from, tz).ok_or_else(out_of_range)?;
-    let end = range
-        .to
-        .succ_opt()
-        .and_then(|after| local_day_start(after, tz))
-        .ok_or_else(out_of_range)?;
-
-    let rows = view::select_views(db.backend())
+/// The items placed in `[start, end)`, in time order (public so the benchmark can explain the
+/// same SQL).
+pub fn range_select(
+    backend: sea_orm::DbBackend,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> sea_orm::Select<work_item::Entity> {
+    view::select_views(backend)
         .filter(work_item::Column::Status.ne(Status::Cancelled.as_str()))
         // The plain column ranges let each index narrow the search; the CASE picks the
         // instant that decides the day.
@@ -144,6 +141,19 @@ pub async fn calendar(db: &Db, tz: Tz, range: CalendarRange) -> Result<CalendarV
         .filter(Expr::cust(PLACED_AT).lt(end))
         .order_by(Expr::cust(PLACED_AT), Order::Asc)
         .order_by_asc(work_item::Column::Id)
+}
+
+/// The items of `range`, grouped by local day in `tz`, in one query.
+pub async fn calendar(db: &Db, tz: Tz, range: CalendarRange) -> Result<CalendarView, ServiceError> {
+    let out_of_range = || ServiceError::invalid("from", "the range is outside the supported dates");
+    let start = local_day_start(range.from, tz).ok_or_else(out_of_range)?;
+    let end = range
+        .to
+        .succ_opt()
+        .and_then(|after| local_day_start(after, tz))
+        .ok_or_else(out_of_range)?;
+
+    let rows = range_select(db.backend(), start, end)
         .into_model::<WorkItemRow>()
         .all(db.conn())
         .await?;

@@ -5,6 +5,7 @@ use crate::domain::FieldErrors;
 pub mod audit;
 pub mod audit_query;
 pub mod backups;
+pub mod bench;
 pub mod board;
 pub mod cadences;
 pub mod calendar;

@@ -22,6 +22,7 @@ mod auth_tokens;
 mod backup;
 mod backup_drill;
 mod backup_schedule;
+mod bench;
 mod browser;
 mod cadence_keys;
 mod cadences;

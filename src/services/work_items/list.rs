@@ -246,14 +246,19 @@ fn cursor_for(item: &WorkItemView, query: &ListQuery) -> Cursor {
     }
 }
 
-/// One page: a single query fetching one row more than the page to know if another follows.
-pub async fn list(db: &Db, query: &ListQuery) -> Result<Page, ServiceError> {
-    let mut select = filtered(db.backend(), query);
+/// The query of one page: filtered, after the cursor, ordered, one row more than the page
+/// (to know if another follows). Public so the benchmark can run and explain the same SQL.
+pub fn page_select(backend: DbBackend, query: &ListQuery) -> Select<work_item::Entity> {
+    let mut select = filtered(backend, query);
     if let Some(cursor) = &query.cursor {
         select = select.filter(after(cursor, query));
     }
-    let mut items: Vec<WorkItemView> = ordered(select, query)
-        .limit(query.limit + 1)
+    ordered(select, query).limit(query.limit + 1)
+}
+
+/// One page, in a single query.
+pub async fn list(db: &Db, query: &ListQuery) -> Result<Page, ServiceError> {
+    let mut items: Vec<WorkItemView> = page_select(db.backend(), query)
         .into_model::<WorkItemRow>()
         .all(db.conn())
         .await?

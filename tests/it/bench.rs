@@ -1,0 +1,132 @@
+//! `ops-desktop bench` at its smallest (500 items, a fraction of a second per scenario) on both
+//! backends, so the benchmark keeps working as the application changes: every scenario must
+//! answer without an error, and the results must carry figures, memory and query plans.
+
+use std::process::Stdio;
+
+use serde_json::Value;
+
+use crate::support::{database::postgres_available, process};
+
+fn run_bench(backend: &str, extra: &[(&str, &str)]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let dir_arg = dir.path().display().to_string();
+    let mut args = vec![
+        "bench",
+        "--backend",
+        backend,
+        "--items",
+        "500",
+        "--seconds",
+        "0.2",
+        "--connections",
+        "2",
+        "--dir",
+        &dir_arg,
+        "--fail-on-errors",
+    ];
+    for (name, value) in extra {
+        args.push(name);
+        args.push(value);
+    }
+    let output = process::command(dir.path(), &[("OPS_TIMEZONE", "Europe/London")])
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "bench failed on {backend}: {stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("| scenario | conns | req/s"),
+        "no table printed: {stdout}"
+    );
+    let json = std::fs::read(dir.path().join(format!("bench-{backend}-500.json"))).unwrap();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".db"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "the benchmark database was left behind: {leftovers:?}"
+    );
+    serde_json::from_slice(&json).unwrap()
+}
+
+fn check(report: &Value) {
+    assert_eq!(report["items"], 500);
+    assert_eq!(report["seeded"]["items"], 500);
+    assert!(report["seeded"]["subtasks"].as_u64().unwrap() > 0);
+    assert!(report["startToReadyMs"].is_null(), "fields are snake_case");
+    assert!(report["start_to_ready_ms"].as_f64().unwrap() > 0.0);
+    assert!(report["idle_rss_mb"].as_f64().unwrap() > 1.0);
+    let rows = report["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["scenario"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "board",
+        "work_list_page",
+        "item_page",
+        "list_api",
+        "list_api_filtered",
+        "list_api_sorted",
+        "list_api_search",
+        "inbox",
+        "calendar",
+        "stats",
+        "drag",
+        "create_item",
+        "webhook_intake",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} was not measured: {names:?}"
+        );
+    }
+    for row in rows {
+        assert!(row["http"]["requests"].as_u64().unwrap() > 0, "{row}");
+        assert_eq!(row["http"]["errors"], 0, "{row}");
+        assert!(row["http"]["p50_ms"].as_f64().unwrap() > 0.0, "{row}");
+        assert!(row["peak_rss_mb"].as_f64().unwrap() > 1.0, "{row}");
+        assert!(row["ceiling"]["requests"].as_u64().unwrap() > 0, "{row}");
+        assert_eq!(row["ceiling"]["errors"], 0, "{row}");
+    }
+    let plans = report["plans"].as_array().unwrap();
+    assert!(plans.len() >= 6);
+    assert!(
+        plans
+            .iter()
+            .all(|p| !p["plan"].as_array().unwrap().is_empty())
+    );
+}
+
+#[tokio::test]
+async fn a_tiny_benchmark_runs_every_scenario_without_errors_on_sqlite() {
+    let report = tokio::task::spawn_blocking(|| run_bench("sqlite", &[]))
+        .await
+        .unwrap();
+    check(&report);
+    assert_eq!(report["backend"], "SQLite");
+}
+
+#[tokio::test]
+async fn a_tiny_benchmark_runs_every_scenario_without_errors_on_postgres() {
+    if !postgres_available() {
+        return;
+    }
+    let url = std::env::var("OPS_TEST_POSTGRES_URL").unwrap();
+    let report =
+        tokio::task::spawn_blocking(move || run_bench("postgres", &[("--postgres-url", &url)]))
+            .await
+            .unwrap();
+    check(&report);
+    assert_eq!(report["backend"], "PostgreSQL");
+}
