@@ -213,11 +213,14 @@ pub async fn deliver(db: &Db, settings: &Settings, event_id: Uuid) -> anyhow::Re
     let limiter = rate::shared(settings.ghl_api_base.as_str(), &api.location_id);
     let mut error = String::new();
     for _ in 0..MAX_RATE_LIMITED_WAITS {
-        limiter.acquire().await;
+        let slot = limiter.acquire().await;
         attempts += 1;
         // Counted before sending: an attempt that crashes mid-request still shows.
         record_attempt(db, &event, attempts).await?;
-        match client.send(&request).await {
+        let outcome = client.send(&request).await;
+        // The answer is in: the place's last full window starts now.
+        drop(slot);
+        match outcome {
             Outcome::Delivered { status, body } => {
                 let response = format!("{status} {body}");
                 settle(

@@ -218,7 +218,7 @@ async fn day_of_work_in_two_browsers() {
         .await;
     let refusal = priya.text(&format!("{card} .card-error")).await;
     assert!(
-        refusal.contains("needs proofing"),
+        refusal.contains("approve the proof"),
         "the card says why: {refusal}"
     );
     assert_eq!(
@@ -229,6 +229,11 @@ async fn day_of_work_in_two_browsers() {
 
     // Sam approves it on the item page.
     sam.goto(&app, &item_path).await;
+    sam.find(r#"form#qc-decision input[name=confirm_unticked]"#)
+        .await
+        .click()
+        .await
+        .unwrap();
     sam.find(r#"form#qc-decision button[name=decision][value=APPROVED]"#)
         .await
         .click()
