@@ -13,6 +13,7 @@ struct Registry {
     requests: BTreeMap<(String, String, u16), u64>,
     durations: BTreeMap<String, (f64, u64)>,
     jobs: BTreeMap<(String, &'static str), u64>,
+    webhooks_rejected: BTreeMap<WebhookRejection, u64>,
 }
 
 static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(Mutex::default);
@@ -39,6 +40,38 @@ pub fn record_job(kind: &str, outcome: &'static str) {
         .jobs
         .entry((kind.to_string(), outcome))
         .or_default() += 1;
+}
+
+/// Why a webhook was turned away (the `reason` label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WebhookRejection {
+    /// No valid signature or secret (401).
+    Signature,
+    /// Too many refused webhooks from one address (429).
+    Throttled,
+    /// Authentic but not a JSON object (400).
+    Malformed,
+}
+
+impl WebhookRejection {
+    const ALL: [WebhookRejection; 3] = [
+        WebhookRejection::Signature,
+        WebhookRejection::Throttled,
+        WebhookRejection::Malformed,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            WebhookRejection::Signature => "signature",
+            WebhookRejection::Throttled => "throttled",
+            WebhookRejection::Malformed => "malformed",
+        }
+    }
+}
+
+/// Counts one webhook turned away.
+pub fn record_webhook_rejected(reason: WebhookRejection) {
+    *registry().webhooks_rejected.entry(reason).or_default() += 1;
 }
 
 /// Label values are quoted; quotes, backslashes and newlines escaped as the format requires.
@@ -105,6 +138,23 @@ pub fn render(extra: &[Gauge<'_>]) -> String {
             label(kind)
         );
     }
+    let _ = writeln!(
+        out,
+        "# HELP ops_webhooks_rejected_total Webhooks turned away, by reason.\n# TYPE ops_webhooks_rejected_total counter"
+    );
+    // Every reason is written, zero included, so alerts see the series before the first refusal.
+    for reason in WebhookRejection::ALL {
+        let count = registry
+            .webhooks_rejected
+            .get(&reason)
+            .copied()
+            .unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "ops_webhooks_rejected_total{{reason=\"{}\"}} {count}",
+            reason.as_str()
+        );
+    }
     for (name, help, samples) in extra {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
         for (labels, value) in samples {
@@ -122,6 +172,7 @@ mod tests {
     fn counts_show_up_in_the_exposition() {
         record_request("GET", "/test/\"odd\"", 200, 0.01);
         record_job("test.kind", "done");
+        record_webhook_rejected(WebhookRejection::Signature);
         let text = render(&[(
             "ops_test_gauge",
             "A test.",
@@ -132,5 +183,10 @@ mod tests {
         ));
         assert!(text.contains("ops_jobs_total{kind=\"test.kind\",outcome=\"done\"}"));
         assert!(text.contains("ops_test_gauge{state=\"X\"} 2"));
+        assert!(text.contains("ops_webhooks_rejected_total{reason=\"signature\"}"));
+        assert!(
+            text.contains("ops_webhooks_rejected_total{reason=\"malformed\"}"),
+            "every reason is written, even before its first count"
+        );
     }
 }

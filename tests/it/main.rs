@@ -48,6 +48,7 @@ mod jobs;
 mod jobs_give_up;
 mod mailer;
 mod malformed_requests;
+mod metrics_alerts;
 mod migrations;
 mod ops_commands;
 mod outage;

@@ -8,9 +8,10 @@ use axum::{
 };
 use secrecy::ExposeSecret;
 
-use crate::{app::App, auth::tokens, jobs, services::jobs_overview, telemetry::metrics};
+use crate::{app::App, auth::tokens, db::time, jobs, services::jobs_overview, telemetry::metrics};
 
-/// The metrics of this instance plus the queue depth and last backup from the database.
+/// The metrics of this instance plus the queue depth, oldest due job and last backup from the
+/// database.
 pub async fn get_metrics(State(app): State<App>, headers: HeaderMap) -> Response {
     if let Some(expected) = &app.settings.metrics_token {
         let presented = headers
@@ -41,6 +42,17 @@ pub async fn get_metrics(State(app): State<App>, headers: HeaderMap) -> Response
             Vec::new()
         }
     };
+    let now = time::now();
+    let oldest_wait = match jobs_overview::oldest_due(&app.db, now).await {
+        Ok(due) => {
+            let waited_ms = due.map_or(0, |due| (now - due).num_milliseconds().max(0));
+            vec![(String::new(), waited_ms as f64 / 1000.0)]
+        }
+        Err(error) => {
+            tracing::warn!(%error, "metrics could not read the oldest due job");
+            Vec::new()
+        }
+    };
     let body = metrics::render(&[
         (
             "ops_jobs_in_queue",
@@ -51,6 +63,11 @@ pub async fn get_metrics(State(app): State<App>, headers: HeaderMap) -> Response
             "ops_backup_last_success_timestamp_seconds",
             "When the last scheduled backup finished (Unix time); absent until one has.",
             last_backup,
+        ),
+        (
+            "ops_jobs_oldest_due_age_seconds",
+            "How long the longest-waiting due job has waited to start (0 when none waits).",
+            oldest_wait,
         ),
     ]);
     (

@@ -19,6 +19,7 @@ use crate::{
         events::intake::{self, WebhookError},
         signin::ClientInfo,
     },
+    telemetry::metrics::{self, WebhookRejection},
 };
 
 /// Receive a HighLevel webhook. Authenticated by `X-GHL-Signature` (Ed25519 over the raw
@@ -55,9 +56,19 @@ pub async fn receive_ghl_webhook(
         request_id: client.request_id.clone(),
     };
     let refusals = &app.limits.api;
-    match intake::receive_ghl_webhook(&app.db, &app.settings, refusals, &actor, credentials, &body)
-        .await
-    {
+    let outcome =
+        intake::receive_ghl_webhook(&app.db, &app.settings, refusals, &actor, credentials, &body)
+            .await;
+    let rejection = match &outcome {
+        Err(WebhookError::Unauthorized) => Some(WebhookRejection::Signature),
+        Err(WebhookError::TooManyRefusals(_)) => Some(WebhookRejection::Throttled),
+        Err(WebhookError::Malformed(_)) => Some(WebhookRejection::Malformed),
+        Ok(_) | Err(WebhookError::Service(_)) => None,
+    };
+    if let Some(reason) = rejection {
+        metrics::record_webhook_rejected(reason);
+    }
+    match outcome {
         Ok(stored) => Json(json!({"data": {
             "id": stored.event.id,
             "state": stored.event.state,
