@@ -1,5 +1,5 @@
-//! The metrics the runbook's alerts read: how long the oldest due job has waited, and webhooks
-//! turned away by reason.
+//! The metrics the runbook's alerts read (docs/RUNBOOK.md): how long the oldest due job has
+//! waited, webhooks turned away by reason, readiness; and every metric the runbook names exists.
 
 use std::{sync::Arc, time::Duration};
 
@@ -10,6 +10,7 @@ use ops_desktop::{
     jobs::{self, ClaimedJob, JobHandler, JobRegistry, JobSpec, WorkerConfig},
 };
 use sea_orm::{ActiveModelTrait, Set};
+use sea_orm_migration::MigratorTrait;
 use serde_json::json;
 use tokio::sync::Notify;
 
@@ -172,7 +173,72 @@ async fn rejected_webhooks_are_counted_by_reason(backend: Backend) {
     app.stop().await;
 }
 
+async fn readiness_is_in_the_scrape_too(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(sample(&scrape(&app).await, "ops_ready"), Some(1.0));
+    ops_desktop::db::Migrator::down(app.db().conn(), Some(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        sample(&scrape(&app).await, "ops_ready"),
+        Some(0.0),
+        "a migration is pending"
+    );
+    app.db().migrate().await.unwrap();
+    assert_eq!(sample(&scrape(&app).await, "ops_ready"), Some(1.0));
+    app.stop().await;
+}
+
+/// Every `ops_…` name in the runbook is a metric family `/metrics` declares (a summary's
+/// `_sum` and `_count` included), so an alert written from it cannot watch nothing.
+async fn every_metric_the_runbook_names_exists(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let text = scrape(&app).await;
+    let mut declared = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let mut parts = rest.split_whitespace();
+            let (name, kind) = (parts.next().unwrap(), parts.next().unwrap());
+            declared.insert(name.to_string());
+            if kind == "summary" {
+                declared.insert(format!("{name}_sum"));
+                declared.insert(format!("{name}_count"));
+            }
+        }
+    }
+    let runbook = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/RUNBOOK.md"))
+        .expect("docs/RUNBOOK.md exists");
+    let named = metric_names(&runbook);
+    assert!(named.len() >= 6, "the runbook names its metrics: {named:?}");
+    let missing: Vec<_> = named.difference(&declared).collect();
+    assert!(
+        missing.is_empty(),
+        "the runbook names metrics /metrics lacks: {missing:?}\n{text}"
+    );
+    app.stop().await;
+}
+
+/// The words in `text` that look like metric names: `ops_` then lowercase, digits, `_`.
+fn metric_names(text: &str) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("ops_") {
+        let before = rest[..at].chars().next_back();
+        let word: String = rest[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+            .collect();
+        if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            names.insert(word.trim_end_matches('_').to_string());
+        }
+        rest = &rest[at + 4..];
+    }
+    names
+}
+
 on_both_backends!(
     the_oldest_due_job_age_counts_only_jobs_that_wait,
     rejected_webhooks_are_counted_by_reason,
+    readiness_is_in_the_scrape_too,
+    every_metric_the_runbook_names_exists,
 );

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::{app::App, http::error::AppError};
 
 /// How long readiness waits for the database before calling it down.
-const READY_TIMEOUT: Duration = Duration::from_secs(3);
+pub(super) const READY_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// `GET /healthz`: 200 while the process runs.
 pub async fn get_healthz() -> impl IntoResponse {

@@ -10,8 +10,8 @@ use secrecy::ExposeSecret;
 
 use crate::{app::App, auth::tokens, db::time, jobs, services::jobs_overview, telemetry::metrics};
 
-/// The metrics of this instance plus the queue depth, oldest due job and last backup from the
-/// database.
+/// The metrics of this instance plus readiness, the queue depth, the oldest due job and the
+/// last backup from the database.
 pub async fn get_metrics(State(app): State<App>, headers: HeaderMap) -> Response {
     if let Some(expected) = &app.settings.metrics_token {
         let presented = headers
@@ -53,6 +53,11 @@ pub async fn get_metrics(State(app): State<App>, headers: HeaderMap) -> Response
             Vec::new()
         }
     };
+    // The same question as GET /readyz, so an alert can read readiness from the scrape alone.
+    let ready = matches!(
+        tokio::time::timeout(super::health::READY_TIMEOUT, app.db.check_ready()).await,
+        Ok(Ok(()))
+    );
     let body = metrics::render(&[
         (
             "ops_jobs_in_queue",
@@ -68,6 +73,11 @@ pub async fn get_metrics(State(app): State<App>, headers: HeaderMap) -> Response
             "ops_jobs_oldest_due_age_seconds",
             "How long the longest-waiting due job has waited to start (0 when none waits).",
             oldest_wait,
+        ),
+        (
+            "ops_ready",
+            "1 while the database answers and every migration is applied (as GET /readyz), else 0.",
+            vec![(String::new(), if ready { 1.0 } else { 0.0 })],
         ),
     ]);
     (
