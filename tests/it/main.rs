@@ -32,6 +32,8 @@ mod cadences_jobs;
 mod cli;
 mod cli_demo;
 mod demo_data;
+mod deploy_files;
+mod deploy_readonly;
 mod email_notifications;
 mod email_notifications_digest;
 mod events_crash;
