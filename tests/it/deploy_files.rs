@@ -268,8 +268,9 @@ fn env_example_lists_every_setting_and_is_valid() {
         ".env.example and the settings the configuration reads differ"
     );
 
-    // As shipped, and with every shown default switched on too, the file is a valid
-    // production configuration (empty values count as unset).
+    // As shipped, production refuses it until the metrics token is filled in (so nobody runs
+    // with a placeholder); then it is valid, with every shown default switched on too (empty
+    // values count as unset).
     let active = |with_defaults: bool| -> std::collections::HashMap<String, String> {
         entries
             .iter()
@@ -277,10 +278,28 @@ fn env_example_lists_every_setting_and_is_valid() {
             .map(|(name, value, _)| (name.clone(), value.clone()))
             .collect()
     };
+    let report = Settings::from_map(&active(false)).expect_err("the token is left to fill in");
+    assert!(report.mentions("METRICS_TOKEN"), "{report}");
     for with_defaults in [false, true] {
-        let vars = active(with_defaults);
+        let mut vars = active(with_defaults);
+        vars.insert("METRICS_TOKEN".into(), "0123456789abcdef".repeat(4));
         if let Err(report) = Settings::from_map(&vars) {
             panic!("defaults shown: {with_defaults}: {report}");
         }
+    }
+}
+
+#[test]
+fn dependency_updates_cover_crates_and_base_images() {
+    let dependabot = repo_file(".github/dependabot.yml");
+    for ecosystem in ["cargo", "docker"] {
+        assert!(
+            dependabot.contains(&format!("- package-ecosystem: {ecosystem}\n")),
+            "{ecosystem} updates are configured"
+        );
+    }
+    let deny = repo_file("deny.toml");
+    for section in ["[licenses]", "[bans]", "[sources]", "[advisories]"] {
+        assert!(deny.contains(section), "deny.toml has {section}");
     }
 }
