@@ -33,6 +33,7 @@ mod cli;
 mod cli_demo;
 mod demo_data;
 mod deploy_files;
+mod deploy_proxies;
 mod deploy_readonly;
 mod email_notifications;
 mod email_notifications_digest;
