@@ -13,11 +13,12 @@ use tracing::{info, warn};
 
 use crate::{
     auth::{rate_limit::RateLimits, sessions::SessionPolicy},
-    config::Settings,
-    db::Db,
+    config::{DatabaseUrl, Settings},
+    db::{Db, MigrateError},
     email::{Mailer, mailer_from_settings},
     http,
     jobs::{JobRegistry, Worker, WorkerConfig},
+    services::live::hub::LiveHub,
 };
 
 /// How long in-flight requests and the running job get after a shutdown signal. Kept under
@@ -31,6 +32,8 @@ pub struct App {
     pub db: Db,
     pub mailer: Arc<dyn Mailer>,
     pub limits: Arc<RateLimits>,
+    /// Item changes heard from the database, for the open live streams.
+    pub live: Arc<LiveHub>,
     /// Turns true when the process is shutting down (long-lived streams end themselves).
     pub shutdown: watch::Receiver<bool>,
 }
@@ -75,10 +78,12 @@ impl Application {
         extra_routes: axum::Router<App>,
     ) -> anyhow::Result<Application> {
         let db = Db::connect(&settings.database_url).await?;
+        db.refuse_newer().await?;
         crate::services::backups::before_migrations(&db, &settings).await?;
-        db.migrate()
-            .await
-            .map_err(|error| anyhow::anyhow!("migrations failed: {error}"))?;
+        db.migrate().await.map_err(|error| match error {
+            MigrateError::Newer(newer) => anyhow::Error::new(newer),
+            MigrateError::Db(error) => anyhow::anyhow!("migrations failed: {error}"),
+        })?;
         let listener = TcpListener::bind(settings.bind_addr)
             .await
             .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", settings.bind_addr))?;
@@ -95,6 +100,7 @@ impl Application {
             db,
             mailer,
             limits,
+            live: Arc::new(LiveHub::default()),
             shutdown: shutdown_rx,
         };
         Ok(Application {
@@ -133,6 +139,15 @@ impl Application {
         } = self;
         let worker = Worker::new(app.clone(), registry, worker_config);
         let worker_task = tokio::spawn(worker.run(app.shutdown.clone()));
+        // PostgreSQL pushes changes to every instance; SQLite's streams poll instead.
+        let listener_task = match &app.settings.database_url {
+            DatabaseUrl::Postgres { .. } => Some(tokio::spawn(app.live.clone().run_listener(
+                app.db.clone(),
+                app.settings.database_url.expose().to_string(),
+                app.shutdown.clone(),
+            ))),
+            DatabaseUrl::Sqlite { .. } => None,
+        };
 
         let router = http::router::build(app.clone(), extra_routes);
         let mut stopping = app.shutdown.clone();
@@ -166,6 +181,9 @@ impl Application {
         match tokio::time::timeout(remaining, worker_task).await {
             Ok(_) => {}
             Err(_) => warn!("the running job did not finish within the grace period"),
+        }
+        if let Some(task) = listener_task {
+            task.abort();
         }
         let db = app.db.clone();
         drop(app);

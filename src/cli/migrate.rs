@@ -4,6 +4,7 @@ use crate::{config::Settings, db::Db};
 
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database_url).await?;
+    db.refuse_newer().await?;
     let pending = db.pending_migrations().await?;
     if let Some(copy) = crate::services::backups::before_migrations(&db, &settings).await? {
         println!("Backed up the database to {} first.", copy.display());

@@ -20,6 +20,10 @@ mod user;
 /// Exit code for an invalid configuration (sysexits' EX_CONFIG).
 pub const EXIT_CONFIG: u8 = 78;
 
+/// Exit code when the database was migrated by a newer release (sysexits' EX_DATAERR): a
+/// restart cannot fix it, so service managers should not retry (docs/UPGRADING.md).
+pub const EXIT_DATABASE_NEWER: u8 = 65;
+
 /// The release and the commit it was built from (see `build.rs`), as `--version` prints them.
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
@@ -126,9 +130,23 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "command failed");
             eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            if database_is_newer(&error) {
+                ExitCode::from(EXIT_DATABASE_NEWER)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// Whether the command failed because a newer release migrated the database.
+fn database_is_newer(error: &anyhow::Error) -> bool {
+    use crate::db::{DatabaseNewer, MigrateError};
+    error.downcast_ref::<DatabaseNewer>().is_some()
+        || matches!(
+            error.downcast_ref::<MigrateError>(),
+            Some(MigrateError::Newer(_))
+        )
 }
 
 fn config_failure(report: &ConfigReport) -> ExitCode {

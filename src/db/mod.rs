@@ -61,6 +61,30 @@ fn file_name(path: &std::path::Path) -> String {
         .unwrap_or_default()
 }
 
+/// The database records migrations this build does not know: a newer release migrated it.
+/// Running on it could misread or damage data written under the newer schema, so the
+/// binary refuses to start (see docs/UPGRADING.md).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the database was migrated by a newer release of OPS Desktop: it records {} that this \
+     build ({}) does not know. Run that newer release, or restore the backup taken before \
+     the upgrade and then start this one (docs/UPGRADING.md)",
+    .unknown.join(", "),
+    env!("CARGO_PKG_VERSION")
+)]
+pub struct DatabaseNewer {
+    pub unknown: Vec<String>,
+}
+
+/// Why migrating failed: the database is ahead of this build, or the database said no.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error(transparent)]
+    Newer(#[from] DatabaseNewer),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
 /// The shared handle to the database (cheap to clone: it wraps a pool).
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -129,7 +153,8 @@ impl Db {
 
     /// Applies every pending migration. On PostgreSQL an advisory lock makes instances that
     /// start together take turns; DDL is transactional there, so a failed run leaves nothing.
-    pub async fn migrate(&self) -> Result<(), DbErr> {
+    pub async fn migrate(&self) -> Result<(), MigrateError> {
+        self.refuse_newer().await?;
         match self.backend() {
             DbBackend::Postgres => {
                 let txn = self.conn.begin().await?;
@@ -140,9 +165,29 @@ impl Db {
                 ))
                 .await?;
                 Migrator::up(&txn, None).await?;
-                txn.commit().await
+                Ok(txn.commit().await?)
             }
-            _ => Migrator::up(&self.conn, None).await,
+            _ => Ok(Migrator::up(&self.conn, None).await?),
+        }
+    }
+
+    /// Fails with [`DatabaseNewer`] when a migration this build does not know is recorded as
+    /// applied. Checked before anything writes, the pre-migration backup included.
+    pub async fn refuse_newer(&self) -> Result<(), MigrateError> {
+        let known: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|migration| migration.name().to_string())
+            .collect();
+        let unknown: Vec<String> = self
+            .applied_migrations()
+            .await?
+            .into_iter()
+            .filter(|version| !known.contains(version))
+            .collect();
+        if unknown.is_empty() {
+            Ok(())
+        } else {
+            Err(DatabaseNewer { unknown }.into())
         }
     }
 

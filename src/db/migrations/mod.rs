@@ -16,6 +16,7 @@ mod m0008_search;
 mod m0009_default_rules;
 mod m0010_notification_preferences;
 mod m0011_rate_limits;
+mod m0013_live_notify;
 
 /// Every migration, in the order it is applied. Applied ones are recorded in the `seaql_migrations`
 /// table under their file names (`m0001_people`, ...).
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_default_rules::Migration),
             Box::new(m0010_notification_preferences::Migration),
             Box::new(m0011_rate_limits::Migration),
+            Box::new(m0013_live_notify::Migration),
         ]
     }
 }

@@ -1,6 +1,8 @@
 //! `GET /api/stream`: Server-Sent Events carrying item changes, so another person's change
-//! appears without a reload. Each connection polls the database once a second; the stream
-//! ends when the server shuts down so graceful shutdown is not held up, and when the session
+//! appears without a reload. On PostgreSQL the changes come from the instance's listener
+//! (`services::live::hub`) as soon as any instance commits them; on SQLite, and on PostgreSQL
+//! while the listener is reconnecting, each connection polls the database once a second. The
+//! stream ends when the server shuts down so graceful shutdown is not held up, and when the session
 //! or token it was opened with stops working (sign-out, deactivation, revocation, expiry):
 //! the request was authenticated once, so the stream asks again while it runs.
 
@@ -18,19 +20,26 @@ use crate::{
     auth::{api_tokens, sessions},
     db::time,
     http::extract::{AuthVia, CurrentUser},
-    services::live,
+    services::live::{
+        self, ItemChange,
+        hub::{Listening, Subscription},
+    },
 };
 
-/// How often each open stream looks for changes.
+/// How often each open stream looks for changes while it polls.
 const POLL: Duration = Duration::from_secs(1);
 /// How often each open stream checks that its session or token still stands.
 const AUTH_RECHECK: Duration = Duration::from_secs(2);
 
-/// What one open stream carries from poll to poll.
+/// What one open stream carries from wake-up to wake-up.
 struct StreamState {
     app: App,
     via: AuthVia,
+    live: Subscription,
+    /// The newest change sent; polling resumes from here.
     since: chrono::DateTime<chrono::Utc>,
+    /// The listener generation this stream has caught up with (see `hub::Listening`).
+    caught_up: Listening,
     pending: Vec<Event>,
     checked_at: Instant,
 }
@@ -42,10 +51,15 @@ pub async fn get_stream(
     State(app): State<App>,
     user: CurrentUser,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let live = app.live.subscribe();
+    // Opened now, so there is nothing earlier to catch up with.
+    let caught_up = *live.listening.borrow();
     let state = StreamState {
         app,
         via: user.via,
+        live,
         since: time::now(),
+        caught_up,
         pending: Vec::new(),
         checked_at: Instant::now(),
     };
@@ -58,9 +72,28 @@ pub async fn get_stream(
             if *shutdown.borrow() {
                 return None;
             }
-            tokio::select! {
-                _ = tokio::time::sleep(POLL) => {}
-                _ = shutdown.changed() => return None,
+            let listening = *state.live.listening.borrow_and_update();
+            if listening.is_some() && listening == state.caught_up {
+                tokio::select! {
+                    heard = state.live.changes.recv() => match heard {
+                        Ok(batch) => state.queue(&batch),
+                        // Missed some: read them from the database instead.
+                        Err(_) => state.caught_up = None,
+                    },
+                    _ = state.live.listening.changed() => {}
+                    _ = tokio::time::sleep(AUTH_RECHECK) => {}
+                    _ = shutdown.changed() => return None,
+                }
+            } else {
+                if listening.is_none() {
+                    tokio::select! {
+                        _ = tokio::time::sleep(POLL) => {}
+                        _ = shutdown.changed() => return None,
+                    }
+                }
+                if state.poll().await {
+                    state.caught_up = listening;
+                }
             }
             if state.checked_at.elapsed() >= AUTH_RECHECK {
                 if !still_allowed(&state.app, &state.via).await {
@@ -68,23 +101,40 @@ pub async fn get_stream(
                 }
                 state.checked_at = Instant::now();
             }
-            match live::changes_since(&state.app.db, state.since).await {
-                Ok(changes) => {
-                    if let Some(last) = changes.last() {
-                        state.since = last.updated_at;
-                    }
-                    // Newest last in `changes`; `pending` pops from the end, so reverse.
-                    state.pending = changes
-                        .iter()
-                        .rev()
-                        .filter_map(|change| Event::default().event("item").json_data(change).ok())
-                        .collect();
-                }
-                Err(error) => tracing::warn!(%error, "live updates could not read changes"),
-            }
         }
     });
     Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+impl StreamState {
+    /// Reads what changed since the last change sent; false when the database could not say.
+    async fn poll(&mut self) -> bool {
+        match live::changes_since(&self.app.db, self.since).await {
+            Ok(changes) => {
+                self.queue(&changes);
+                true
+            }
+            Err(error) => {
+                tracing::warn!(%error, "live updates could not read changes");
+                false
+            }
+        }
+    }
+
+    /// Queues `changes` (oldest first) to be sent in that order.
+    fn queue(&mut self, changes: &[ItemChange]) {
+        if let Some(newest) = changes.iter().map(|change| change.updated_at).max() {
+            self.since = self.since.max(newest);
+        }
+        // `pending` pops from the end: newest first in it, so the oldest goes out first.
+        let mut events: Vec<Event> = changes
+            .iter()
+            .rev()
+            .filter_map(|change| Event::default().event("item").json_data(change).ok())
+            .collect();
+        events.append(&mut self.pending);
+        self.pending = events;
+    }
 }
 
 /// Whether the stream's session or token still works. A failed check ends the stream too:

@@ -1,0 +1,159 @@
+//! Live updates across instances on PostgreSQL: one listener per instance hears the
+//! `ops_item_changes` notifications that every instance's writes send (migration
+//! `m0013_live_notify`), reads the changed items once, and hands them to every open stream of
+//! this instance. While the listener is not connected, streams fall back to polling; each time
+//! it (re)connects its generation number changes, which tells a stream to catch up with one
+//! poll before it relies on the listener again, so a change made while it was away is not lost.
+//! SQLite runs no listener: its streams always poll.
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use sea_orm::sqlx::postgres::PgListener;
+use tokio::sync::{broadcast, mpsc, watch};
+use uuid::Uuid;
+
+use super::ItemChange;
+use crate::db::Db;
+
+/// The channel the trigger of `m0013_live_notify` notifies (its payload is the item's id).
+pub const CHANNEL: &str = "ops_item_changes";
+/// Batches a stream may fall behind by before it catches up by polling instead.
+const BACKLOG: usize = 256;
+/// The longest wait between attempts to reconnect the listener.
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
+/// A batch of changes, shared by every stream that receives it.
+pub type Batch = Arc<[ItemChange]>;
+
+/// Whether the listener is connected: `Some(generation)`, a number that changes on every
+/// (re)connection, or `None` while streams must poll.
+pub type Listening = Option<u64>;
+
+/// What the instance's streams share: the changes the listener heard, and its state.
+pub struct LiveHub {
+    changes: broadcast::Sender<Batch>,
+    listening: watch::Sender<Listening>,
+}
+
+/// One stream's view of the hub.
+pub struct Subscription {
+    pub changes: broadcast::Receiver<Batch>,
+    pub listening: watch::Receiver<Listening>,
+}
+
+impl Default for LiveHub {
+    fn default() -> Self {
+        LiveHub {
+            changes: broadcast::channel(BACKLOG).0,
+            listening: watch::channel(None).0,
+        }
+    }
+}
+
+impl LiveHub {
+    pub fn subscribe(&self) -> Subscription {
+        Subscription {
+            changes: self.changes.subscribe(),
+            listening: self.listening.subscribe(),
+        }
+    }
+
+    /// Whether the listener is connected now (for `/metrics`).
+    pub fn is_listening(&self) -> bool {
+        self.listening.borrow().is_some()
+    }
+
+    /// Keeps a listener connected to `url` until `shutdown` turns true, reconnecting with a
+    /// growing pause (at most [`MAX_BACKOFF`]) whenever the connection is lost.
+    pub async fn run_listener(
+        self: Arc<Self>,
+        db: Db,
+        url: String,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut generation = 0;
+        let mut backoff = Duration::from_millis(250);
+        while !*shutdown.borrow() {
+            match connect(&url).await {
+                Ok(listener) => {
+                    generation += 1;
+                    backoff = Duration::from_millis(250);
+                    self.listening.send_replace(Some(generation));
+                    tracing::debug!(generation, "live-update listener connected");
+                    self.pump(listener, &db, &mut shutdown).await;
+                    self.listening.send_replace(None);
+                    if *shutdown.borrow() {
+                        break;
+                    }
+                    tracing::warn!(
+                        "live-update listener lost its connection; streams poll until it is back"
+                    );
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "live-update listener cannot connect; streams poll meanwhile");
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(backoff) => {}
+                _ = shutdown.changed() => break,
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    /// Passes notifications on until the connection fails, a read fails, or shutdown. Reading
+    /// the socket and querying run side by side, so notifications that arrive during a query
+    /// are read together as one batch afterwards.
+    async fn pump(&self, mut listener: PgListener, db: &Db, shutdown: &mut watch::Receiver<bool>) {
+        let (ids_tx, mut ids_rx) = mpsc::unbounded_channel::<Uuid>();
+        let read = async move {
+            // Ok(None) is a lost connection, Err any other failure: either ends this listener.
+            while let Ok(Some(notification)) = listener.try_recv().await {
+                match Uuid::parse_str(notification.payload()) {
+                    Ok(id) => {
+                        if ids_tx.send(id).is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => tracing::warn!(
+                        payload = notification.payload(),
+                        "ignored a live-update notification"
+                    ),
+                }
+            }
+        };
+        let publish = async {
+            while let Some(first) = ids_rx.recv().await {
+                let mut ids = HashSet::from([first]);
+                while let Ok(id) = ids_rx.try_recv() {
+                    ids.insert(id);
+                }
+                match super::changes_of(db, ids.into_iter().collect()).await {
+                    // No stream open is not an error.
+                    Ok(changes) if !changes.is_empty() => {
+                        let _ = self.changes.send(changes.into());
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        // These changes would be lost to the streams: make them catch up instead.
+                        tracing::warn!(%error, "live updates could not read the changed items");
+                        return;
+                    }
+                }
+            }
+        };
+        tokio::select! {
+            _ = read => {}
+            _ = publish => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+async fn connect(url: &str) -> Result<PgListener, sea_orm::sqlx::Error> {
+    let mut listener = PgListener::connect(url).await?;
+    // Reconnection is ours, so that streams hear about it and catch up.
+    listener.eager_reconnect(false);
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
