@@ -9,7 +9,8 @@
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use sea_orm::sqlx::postgres::PgListener;
-use tokio::sync::{broadcast, mpsc, watch};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use tokio::sync::{Notify, broadcast, mpsc, watch};
 use uuid::Uuid;
 
 use super::ItemChange;
@@ -21,6 +22,11 @@ pub const CHANNEL: &str = "ops_item_changes";
 const BACKLOG: usize = 256;
 /// The longest wait between attempts to reconnect the listener.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// How often the listener checks that its connection still carries notifications. A dead
+/// network path can leave a socket open but deaf; this bounds how long that goes unnoticed.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+/// How long its own heartbeat notification may take to come back.
+const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A batch of changes, shared by every stream that receives it.
 pub type Batch = Arc<[ItemChange]>;
@@ -101,51 +107,93 @@ impl LiveHub {
         }
     }
 
-    /// Passes notifications on until the connection fails, a read fails, or shutdown. Reading
-    /// the socket and querying run side by side, so notifications that arrive during a query
-    /// are read together as one batch afterwards.
-    async fn pump(&self, mut listener: PgListener, db: &Db, shutdown: &mut watch::Receiver<bool>) {
-        let (ids_tx, mut ids_rx) = mpsc::unbounded_channel::<Uuid>();
-        let read = async move {
-            // Ok(None) is a lost connection, Err any other failure: either ends this listener.
-            while let Ok(Some(notification)) = listener.try_recv().await {
-                match Uuid::parse_str(notification.payload()) {
-                    Ok(id) => {
-                        if ids_tx.send(id).is_err() {
-                            return;
-                        }
-                    }
-                    Err(_) => tracing::warn!(
-                        payload = notification.payload(),
-                        "ignored a live-update notification"
-                    ),
-                }
-            }
-        };
-        let publish = async {
-            while let Some(first) = ids_rx.recv().await {
-                let mut ids = HashSet::from([first]);
-                while let Ok(id) = ids_rx.try_recv() {
-                    ids.insert(id);
-                }
-                match super::changes_of(db, ids.into_iter().collect()).await {
-                    // No stream open is not an error.
-                    Ok(changes) if !changes.is_empty() => {
-                        let _ = self.changes.send(changes.into());
-                    }
-                    Ok(_) => {}
-                    Err(error) => {
-                        // These changes would be lost to the streams: make them catch up instead.
-                        tracing::warn!(%error, "live updates could not read the changed items");
-                        return;
-                    }
-                }
-            }
-        };
+    /// Passes notifications on until the connection fails, a read fails, the heartbeat does not
+    /// come back, or shutdown. Reading the socket and querying run side by side, so
+    /// notifications that arrive during a query are read together as one batch afterwards.
+    async fn pump(&self, listener: PgListener, db: &Db, shutdown: &mut watch::Receiver<bool>) {
+        let (ids_tx, ids_rx) = mpsc::unbounded_channel::<Uuid>();
+        let ping = format!("heartbeat:{}", Uuid::now_v7());
+        let pong = Notify::new();
         tokio::select! {
-            _ = read => {}
-            _ = publish => {}
+            _ = read(listener, ids_tx, &ping, &pong) => {}
+            _ = self.publish(ids_rx, db) => {}
+            _ = heartbeat(db, &ping, &pong) => {}
             _ = shutdown.changed() => {}
+        }
+    }
+
+    /// Reads the changed items once per batch of ids and hands them to the streams; returns
+    /// when a read fails, as the streams would otherwise miss those changes: they catch up.
+    async fn publish(&self, mut ids_rx: mpsc::UnboundedReceiver<Uuid>, db: &Db) {
+        while let Some(first) = ids_rx.recv().await {
+            let mut ids = HashSet::from([first]);
+            while let Ok(id) = ids_rx.try_recv() {
+                ids.insert(id);
+            }
+            match super::changes_of(db, ids.into_iter().collect()).await {
+                // No stream open is not an error.
+                Ok(changes) if !changes.is_empty() => {
+                    let _ = self.changes.send(changes.into());
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "live updates could not read the changed items");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Passes item ids on, and answers this listener's own heartbeat, until the connection is lost
+/// (`Ok(None)`) or fails.
+async fn read(
+    mut listener: PgListener,
+    ids_tx: mpsc::UnboundedSender<Uuid>,
+    ping: &str,
+    pong: &Notify,
+) {
+    while let Ok(Some(notification)) = listener.try_recv().await {
+        let payload = notification.payload();
+        if payload == ping {
+            pong.notify_one();
+        } else if let Ok(id) = Uuid::parse_str(payload) {
+            if ids_tx.send(id).is_err() {
+                return;
+            }
+        } else if !payload.starts_with("heartbeat:") {
+            tracing::warn!(payload, "ignored a live-update notification");
+        }
+    }
+}
+
+/// Sends `ping` through the database every [`HEARTBEAT`] and returns when it does not come
+/// back to this listener in time.
+async fn heartbeat(db: &Db, ping: &str, pong: &Notify) {
+    loop {
+        tokio::time::sleep(HEARTBEAT).await;
+        let send = db.conn().execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), ping.into()],
+        ));
+        match tokio::time::timeout(HEARTBEAT_TIMEOUT, send).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "live updates could not send their heartbeat");
+                return;
+            }
+            Err(_) => {
+                tracing::warn!("live updates could not send their heartbeat in time");
+                return;
+            }
+        }
+        if tokio::time::timeout(HEARTBEAT_TIMEOUT, pong.notified())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the live-update listener stopped hearing notifications");
+            return;
         }
     }
 }
