@@ -69,5 +69,6 @@ mod security_limits;
 mod session_endings;
 mod shutdown;
 mod sqlite_writes;
+mod upgrade_fixtures;
 mod upgrade_newer;
 mod work_items_race;
