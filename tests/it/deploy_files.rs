@@ -211,6 +211,7 @@ fn the_systemd_unit_is_sandboxed_and_parses() {
         ("CapabilityBoundingSet", ""),
         ("KillSignal", "SIGTERM"),
         ("RestartPreventExitStatus", "78"),
+        ("RestartPreventExitStatus", "65"),
     ] {
         assert!(settings.contains(&wanted), "{wanted:?} in the unit");
     }
