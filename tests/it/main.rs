@@ -49,6 +49,7 @@ mod http_basics;
 mod ics_feeds;
 mod jobs;
 mod jobs_give_up;
+mod live_bench;
 mod live_instances;
 mod mailer;
 mod malformed_requests;
