@@ -427,6 +427,7 @@ fn routes() -> Routes {
         )
         .get("/api/events", SignedIn, super::api::events::list_events)
         .post("/api/events", SignedIn, super::api::events::create_event)
+        .get("/api/events/{id}", SignedIn, super::api::events::get_event)
         .post(
             "/api/events/{id}/convert",
             SignedIn,
@@ -468,6 +469,11 @@ fn routes() -> Routes {
             super::api::integration_rules::delete_integration_rule,
         )
         .get("/events", SignedIn, super::pages::events::get_events)
+        .get(
+            "/events/{id}",
+            SignedIn,
+            super::pages::event_detail::get_event,
+        )
         .post(
             "/events/{id}/convert",
             SignedIn,

@@ -1,5 +1,5 @@
-//! The events page: both queues with counts, each event's payload, state, attempts and
-//! error, and the triage actions as form posts.
+//! The events page: both queues with counts, each event's state, attempts and error, the
+//! triage actions as form posts, and one event's payload on its own page.
 
 use serde_json::json;
 use uuid::Uuid;
@@ -28,16 +28,35 @@ async fn the_events_page_shows_both_queues_and_acts_on_triage(backend: Backend) 
         "no rule covers LeadArrived",
         &format!("/events/{id}/convert"),
         &format!("/events/{id}/dismiss"),
-        "Payload",
+        &format!("href=\"/events/{id}\""),
     ] {
         assert!(html.contains(expected), "the page shows {expected}");
     }
-    assert!(
-        html.contains("Bo &lt;b&gt;Chen&lt;/b&gt;") || html.contains("Bo &#60;b&#62;"),
-        "payload escaped"
-    );
-    assert!(!html.contains("<b>Chen</b>"));
+    assert!(!html.contains("Chen"), "the list leaves payloads out");
     assert!(!html.contains("style=\""), "no inline styles");
+
+    let detail = staff
+        .client
+        .get(app.url(&format!("/events/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(detail.status(), 200);
+    let detail = detail.text().await.unwrap();
+    assert!(detail.contains("LeadArrived") && detail.contains("TRIAGE"));
+    assert!(
+        detail.contains("Bo &lt;b&gt;Chen&lt;/b&gt;") || detail.contains("Bo &#60;b&#62;"),
+        "the detail shows the payload, escaped"
+    );
+    assert!(!detail.contains("<b>Chen</b>"));
+    assert!(!detail.contains("style=\""), "no inline styles");
+    let unknown = staff
+        .client
+        .get(app.url(&format!("/events/{}", Uuid::now_v7())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
 
     let filtered = staff
         .client

@@ -88,7 +88,7 @@ async fn the_queues_show_counts_and_pages_filtered_by_state_and_type(backend: Ba
     let (_, pong) = intake(
         &app,
         &staff,
-        json!({"source": "crm", "type": "Pong", "externalId": "x"}),
+        json!({"source": "crm", "type": "Pong", "externalId": "x", "payload": {"ping": "pong"}}),
     )
     .await;
     ghl::settled(&app, id_of(&pong), "TRIAGE").await;
@@ -105,7 +105,34 @@ async fn the_queues_show_counts_and_pages_filtered_by_state_and_type(backend: Ba
     assert_eq!(all["data"]["outbound"]["counts"]["QUEUED"], 0);
     assert_eq!(inbound["items"].as_array().unwrap().len(), 4);
     assert_eq!(inbound["items"][0]["type"], "Pong", "newest first");
-    assert!(inbound["items"][0]["payload"].is_object());
+    assert!(
+        inbound["items"][0].get("payload").is_none(),
+        "the list carries summaries, never payloads"
+    );
+    let newest = inbound["items"][0]["id"].as_str().unwrap().to_string();
+    let (status, one) = call(
+        &app,
+        &staff,
+        Method::GET,
+        &format!("/api/events/{newest}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one["data"]["type"], "Pong");
+    assert_eq!(
+        one["data"]["payload"]["ping"], "pong",
+        "the detail has the payload"
+    );
+    let (status, _) = call(
+        &app,
+        &staff,
+        Method::GET,
+        &format!("/api/events/{}", Uuid::now_v7()),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     let (_, page) = call(
         &app,

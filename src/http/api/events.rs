@@ -50,6 +50,19 @@ pub async fn list_events(
     Ok(respond::data(queues))
 }
 
+/// One event with its payload (the queues list events without theirs).
+#[utoipa::path(get, path = "/api/events/{id}", tag = "events", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The event, payload included", body = EventView),
+        (status = 404, description = "Unknown event")))]
+pub async fn get_event(
+    State(app): State<App>,
+    _user: CurrentUser,
+    IdPath(id): IdPath,
+) -> Result<impl IntoResponse, AppError> {
+    let event = crate::services::events::get(app.db.conn(), id).await?;
+    Ok(respond::data(event))
+}
+
 /// Take in an event from another system (use an API token). The same source, type and
 /// `externalId` again is a redelivery: 200 with the first copy, stored once.
 #[utoipa::path(post, path = "/api/events", tag = "events", request_body = NewEvent,

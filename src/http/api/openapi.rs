@@ -63,6 +63,7 @@ use super::{me, users, work_items};
         // events and HighLevel
         super::webhooks::receive_ghl_webhook,
         super::events::list_events,
+        super::events::get_event,
         super::events::create_event,
         super::events::convert_event,
         super::events::dismiss_event,
@@ -76,6 +77,7 @@ use super::{me, users, work_items};
     ),
     components(schemas(
         crate::services::events::EventView,
+        crate::services::events::EventSummary,
         crate::services::events::list::QueueView,
         crate::services::events::list::EventQueues,
         crate::services::events::intake::NewEvent,

@@ -1,6 +1,7 @@
 //! The events page (`/events`, docs/PRODUCT.md §7): the inbound and outbound queues with their counts
-//! by state, each event's type, state, attempts, error and payload, and the triage actions
-//! (convert, dismiss, retry) as plain form posts that come back here with a message.
+//! by state, each event's type, state, attempts and error (its payload is one click away, on
+//! `/events/{id}`), and the triage actions (convert, dismiss, retry) as plain form posts that
+//! come back here with a message.
 
 use askama::Template;
 use axum::{
@@ -21,7 +22,7 @@ use crate::{
     },
     services::{
         events::{
-            EventView,
+            EventSummary,
             list::{self, ListQuery, QueueView},
             state,
             triage::{self, ConvertInput},
@@ -30,27 +31,26 @@ use crate::{
     },
 };
 
-/// One event as a row of the page.
-struct EventRow {
-    id: String,
-    when: String,
-    machine_time: String,
-    event_type: String,
-    source: String,
-    state: String,
-    attempts: i32,
-    last_error: String,
-    response: String,
-    work_item_id: String,
-    payload: String,
+/// One event as a row of the page (and the head of its detail page).
+pub(super) struct EventRow {
+    pub(super) id: String,
+    pub(super) when: String,
+    pub(super) machine_time: String,
+    pub(super) event_type: String,
+    pub(super) source: String,
+    pub(super) state: String,
+    pub(super) attempts: i32,
+    pub(super) last_error: String,
+    pub(super) response: String,
+    pub(super) work_item_id: String,
     /// Convert and dismiss are offered.
-    waiting: bool,
+    pub(super) waiting: bool,
     /// Retry is offered.
-    retryable: bool,
+    pub(super) retryable: bool,
 }
 
 impl EventRow {
-    fn new(event: EventView, tz: Tz) -> EventRow {
+    pub(super) fn new(event: EventSummary, tz: Tz) -> EventRow {
         let waiting = event.direction == "INBOUND"
             && (event.state == state::TRIAGE || event.state == state::FAILED);
         let retryable = waiting || (event.direction == "OUTBOUND" && event.state == state::FAILED);
@@ -68,7 +68,6 @@ impl EventRow {
                 .work_item_id
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
-            payload: serde_json::to_string_pretty(&event.payload).unwrap_or_default(),
             waiting,
             retryable,
         }

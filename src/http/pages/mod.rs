@@ -20,6 +20,7 @@ pub mod calendar;
 pub mod charts;
 pub mod dashboard;
 pub mod errors;
+pub mod event_detail;
 pub mod events;
 pub mod inbox;
 pub mod item;

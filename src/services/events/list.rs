@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{EventView, direction, state};
+use super::{EventSummary, direction, state};
 use crate::{
     db::{Db, entities::integration_event},
     domain::FieldErrors,
@@ -27,8 +27,9 @@ pub const MAX_LIMIT: u64 = 200;
 pub struct QueueView {
     /// Every state of the queue with how many events are in it (filters do not apply).
     pub counts: BTreeMap<String, u64>,
-    /// The newest events matching the filters.
-    pub items: Vec<EventView>,
+    /// The newest events matching the filters, without their payloads (`GET
+    /// /api/events/{id}` has one event's payload).
+    pub items: Vec<EventSummary>,
     /// Pass as `inboundCursor`/`outboundCursor` for the next page; `null` on the last.
     pub next_cursor: Option<String>,
 }
@@ -148,8 +149,10 @@ async fn queue(
         counts.insert(state, n.max(0) as u64);
     }
 
-    let mut select =
-        integration_event::Entity::find().filter(integration_event::Column::Direction.eq(which));
+    let mut select = integration_event::Entity::find()
+        .select_only()
+        .columns(EventSummary::COLUMNS)
+        .filter(integration_event::Column::Direction.eq(which));
     if let Some(state) = &query.state {
         select = select.filter(integration_event::Column::State.eq(state.as_str()));
     }
@@ -162,6 +165,7 @@ async fn queue(
     let mut rows = select
         .order_by_desc(integration_event::Column::Id)
         .limit(query.limit + 1)
+        .into_model::<EventSummary>()
         .all(conn)
         .await?;
     let more = rows.len() as u64 > query.limit;
@@ -171,7 +175,7 @@ async fn queue(
         .flatten();
     Ok(QueueView {
         counts,
-        items: rows.into_iter().map(Into::into).collect(),
+        items: rows,
         next_cursor,
     })
 }

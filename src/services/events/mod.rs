@@ -105,6 +105,69 @@ impl From<integration_event::Model> for EventView {
     }
 }
 
+/// An event as the queues list it: everything but the payload, which can be up to 1 MiB and
+/// is read one event at a time ([`get`]), so a page of the list stays small whatever came in.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, sea_orm::FromQueryResult)]
+#[serde(rename_all = "camelCase")]
+pub struct EventSummary {
+    pub id: Uuid,
+    /// `INBOUND` or `OUTBOUND`.
+    pub direction: String,
+    pub source: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub external_id: Option<String>,
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub response: Option<String>,
+    pub work_item_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+impl EventSummary {
+    /// The columns a summary reads (never `payload`).
+    pub const COLUMNS: [integration_event::Column; 13] = [
+        integration_event::Column::Id,
+        integration_event::Column::Direction,
+        integration_event::Column::Source,
+        integration_event::Column::EventType,
+        integration_event::Column::ExternalId,
+        integration_event::Column::State,
+        integration_event::Column::Attempts,
+        integration_event::Column::LastError,
+        integration_event::Column::Response,
+        integration_event::Column::WorkItemId,
+        integration_event::Column::CreatedAt,
+        integration_event::Column::UpdatedAt,
+        integration_event::Column::ProcessedAt,
+    ];
+}
+
+impl EventView {
+    /// The event without its payload, and the payload.
+    pub fn split(self) -> (EventSummary, Value) {
+        let summary = EventSummary {
+            id: self.id,
+            direction: self.direction,
+            source: self.source,
+            event_type: self.event_type,
+            external_id: self.external_id,
+            state: self.state,
+            attempts: self.attempts,
+            last_error: self.last_error,
+            response: self.response,
+            work_item_id: self.work_item_id,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            processed_at: self.processed_at,
+        };
+        (summary, self.payload)
+    }
+}
+
 /// One event, or `NotFound`.
 pub async fn find(
     conn: &impl ConnectionTrait,
