@@ -6,6 +6,7 @@
 use std::{sync::Arc, time::Duration};
 
 use reqwest::Method;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::{
@@ -150,6 +151,11 @@ async fn a_change_on_one_instance_reaches_a_stream_on_another(backend: Backend) 
             heard_by_listener(&mut heard, &id).await,
             "the listener heard the change"
         );
+        let metrics = second.get("/metrics").await.text().await.unwrap();
+        assert!(
+            metrics.contains("\nops_live_listener_connected 1\n"),
+            "{metrics}"
+        );
     }
     second.stop().await;
     first.stop().await;
@@ -222,5 +228,91 @@ async fn the_listener_reconnects_and_no_change_is_lost_meanwhile() {
         "the reconnected listener hears changes again"
     );
     second.stop().await;
+    first.stop().await;
+}
+
+/// Pauses (`STOP`) or resumes (`CONT`) the server processes listening on this test's database:
+/// their sockets stay open but nothing reaches the listeners, as on a dead network path.
+async fn signal_listeners(app: &TestApp, signal: &str) -> usize {
+    let db = app.database.connect().await;
+    let pids: Vec<i32> = db
+        .conn()
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.backend(),
+            "SELECT pid FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get_by_index::<i32>(0).unwrap())
+        .collect();
+    db.close().await.unwrap();
+    for pid in &pids {
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} {pid}");
+    }
+    pids.len()
+}
+
+/// A listener whose connection stays open but hears nothing is found out by its heartbeat,
+/// replaced, and the change made meanwhile still reaches the stream. Needs the PostgreSQL
+/// server on this machine (it pauses the server's processes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_that_hears_nothing_is_replaced() {
+    if !crate::support::database::postgres_available() {
+        return;
+    }
+    let first = TestApp::spawn(Backend::Postgres).await;
+    let staff = personas::staff(&first).await;
+    let item = create_item(&first, &staff, json!({"title": "Before"})).await;
+    let id = item["id"].as_str().unwrap().to_string();
+    wait_until(10, "the listener", || async {
+        first.app.live.is_listening()
+    })
+    .await;
+    let before = *first.app.live.subscribe().listening.borrow();
+    let mut stream = SseReader::open(&first, &staff.client).await;
+
+    assert_eq!(signal_listeners(&first, "STOP").await, 1);
+    rename(&first, &staff, &id, "Changed while deaf").await;
+    let hub = Arc::clone(&first.app.live);
+    let replaced = async {
+        loop {
+            let now = *hub.subscribe().listening.borrow();
+            if now.is_some() && now != before {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let replaced = tokio::time::timeout(Duration::from_secs(40), replaced).await;
+    // Resume the paused process whatever happened, so it can end.
+    let db = first.database.connect().await;
+    for row in db
+        .conn()
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.backend(),
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()",
+        ))
+        .await
+        .unwrap()
+    {
+        let pid = row.try_get_by_index::<i32>(0).unwrap();
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &pid.to_string()])
+            .status();
+    }
+    db.close().await.unwrap();
+    assert!(replaced.is_ok(), "the deaf listener was replaced");
+    assert!(
+        stream
+            .wait_for_title(&id, "Changed while deaf", Duration::from_secs(10))
+            .await,
+        "the change made while the listener was deaf arrives"
+    );
     first.stop().await;
 }

@@ -79,6 +79,11 @@ pub async fn get_metrics(State(app): State<App>, headers: HeaderMap) -> Response
             "1 while the database answers and every migration is applied (as GET /readyz), else 0.",
             vec![(String::new(), if ready { 1.0 } else { 0.0 })],
         ),
+        (
+            "ops_live_listener_connected",
+            "PostgreSQL only: 1 while this instance hears change notifications for live updates, 0 while its streams poll.",
+            live_listener(&app),
+        ),
     ]);
     (
         [(
@@ -88,4 +93,13 @@ pub async fn get_metrics(State(app): State<App>, headers: HeaderMap) -> Response
         body,
     )
         .into_response()
+}
+
+/// Absent on SQLite, which has no listener (its streams always poll).
+fn live_listener(app: &App) -> Vec<(String, f64)> {
+    if app.settings.database_url.is_sqlite() {
+        return Vec::new();
+    }
+    let connected = if app.live.is_listening() { 1.0 } else { 0.0 };
+    vec![(String::new(), connected)]
 }
