@@ -13,6 +13,7 @@ use axum::{
     response::sse::{Event, KeepAlive, Sse},
 };
 use futures_util::Stream;
+use tokio::sync::broadcast::error::TryRecvError;
 use tokio::time::Instant;
 
 use crate::{
@@ -91,6 +92,11 @@ pub async fn get_stream(
                         _ = shutdown.changed() => return None,
                     }
                 }
+                // What the listener passed on while this stream polled, the poll reads afresh.
+                while !matches!(
+                    state.live.changes.try_recv(),
+                    Err(TryRecvError::Empty | TryRecvError::Closed)
+                ) {}
                 if state.poll().await {
                     state.caught_up = listening;
                 }
