@@ -143,31 +143,172 @@
     });
   }
 
-  // ---- Autosaving edit forms (the item page) ---------------------------------------------
-  document.querySelectorAll("form[data-autosave]").forEach((form) => {
-    const status = form.querySelector("[data-save-status]");
-    form.addEventListener("change", async (event) => {
-      const field = event.target;
-      const name = field.dataset.field;
-      if (!name) return;
-      let value = field.type === "checkbox" ? field.checked : field.value;
-      if (field.dataset.kind === "time") value = value ? new Date(value).toISOString() : null;
-      else if (field.dataset.kind === "nullable" && value === "") value = null;
-      else if (field.dataset.kind === "tags") value = value.split(/[\s,]+/).filter(Boolean);
-      const version = form.querySelector("[name=version]");
-      const payload = { version: Number(version.value) };
-      payload[name] = value;
-      if (status) status.textContent = "Saving…";
-      const result = await api("PATCH", form.dataset.autosave, payload);
-      if (result.ok) {
-        version.value = result.data.data.version;
-        body.dataset.itemVersion = result.data.data.version;
-        if (status) status.textContent = "Saved";
-      } else if (status) {
-        status.textContent = describe(result);
+  // ---- The item page: one form, one way to save ------------------------------------------
+  // Every control of the item (details, waiting, QC settings, checklist) belongs to one form.
+  // A change saves its group of controls at once; Save, Approve and Request changes post the
+  // whole form. Saves run one after another, each with the version the previous one left, so
+  // a person's own edits never collide. Without this script the form posts as it is.
+  let itemSaves = Promise.resolve();
+  const itemForm = document.querySelector("form[data-item-form]");
+  if (itemForm) itemPage(itemForm);
+
+  function itemPage(form) {
+    const notice = document.querySelector("[data-save-notice]");
+    const state = form.querySelector("[data-save-state]");
+    const pending = new Map(); // group → the edit number of its last change
+    let edits = 0;
+    const controls = () => Array.from(form.elements).filter((el) => el.dataset.group);
+    const version = () => form.querySelector('input[name="version"]').value;
+    function setVersion(value) {
+      document.querySelectorAll('input[name="version"]').forEach((input) => { input.value = value; });
+      body.dataset.itemVersion = value;
+      const shown = document.querySelector("[data-version]");
+      if (shown) shown.textContent = value;
+    }
+    function say(text, error) {
+      if (!notice) return;
+      notice.replaceChildren();
+      if (!text) return;
+      const note = document.createElement("p");
+      note.className = "flash " + (error ? "flash-error" : "flash-ok");
+      note.setAttribute("role", error ? "alert" : "status");
+      const icon = document.createElement("span");
+      icon.className = "flash-icon";
+      icon.setAttribute("aria-hidden", "true");
+      icon.textContent = error ? "!" : "✓";
+      note.append(icon, " " + text);
+      notice.appendChild(note);
+    }
+    // Waiting needs both who and what for; until both are there it is not sent.
+    function ready(group) {
+      if (group !== "waiting") return true;
+      const who = form.elements.namedItem("waiting_on_user_id");
+      const why = form.elements.namedItem("waiting_reason");
+      return !who.value || why.value.trim() !== "";
+    }
+    function hidden(name, value) {
+      const input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = value;
+      input.setAttribute("form", form.id);
+      input.dataset.group = "checklist";
+      return input;
+    }
+    function drawChecklist(list) {
+      const holder = document.querySelector("[data-checklist-entries]");
+      if (!holder || !list) return;
+      holder.replaceChildren();
+      list.forEach((entry, index) => {
+        const box = document.createElement("input");
+        box.type = "checkbox";
+        box.name = "checked_" + index;
+        box.value = "true";
+        box.checked = entry.checked;
+        box.setAttribute("form", form.id);
+        box.dataset.group = "checklist";
+        const label = document.createElement("label");
+        label.append(box, " " + entry.label);
+        holder.append(hidden("label_" + index, entry.label), hidden("checked_" + index, "false"), label);
+      });
+      const add = form.elements.namedItem("label_new");
+      if (add) add.value = "";
+    }
+    // Shows the stored values in the controls of `groups` that the person is not editing.
+    function show(values, groups, refused) {
+      if (!values) return;
+      controls().forEach((el) => {
+        const group = el.dataset.group;
+        if (!groups.has(group) || pending.has(group) || group === "checklist" || el.type === "hidden") return;
+        if (el === document.activeElement && !refused) return;
+        if (el.type === "checkbox") el.checked = !!values[el.name];
+        else if (el.name in values) el.value = values[el.name];
+        if (refused) {
+          el.classList.add("put-back");
+          setTimeout(() => el.classList.remove("put-back"), 4000);
+        }
+      });
+      if (groups.has("checklist") && !pending.has("checklist")) drawChecklist(values.checklist);
+    }
+    async function send(data, groups, marks) {
+      if (state) state.textContent = "Saving…";
+      let result;
+      try {
+        const response = await fetch(form.action, {
+          method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" },
+        });
+        let answer = null;
+        try { answer = await response.json(); } catch (_) { answer = null; }
+        result = { ok: response.ok, answer: answer || {} };
+      } catch (_) {
+        result = { ok: false, answer: {} };
       }
+      const answer = result.answer;
+      if (answer.version) setVersion(answer.version);
+      const settle = () => marks.forEach((mark, group) => { if (pending.get(group) === mark) pending.delete(group); });
+      if (result.ok) {
+        settle();
+        show(answer.values, groups, false);
+        if (state) state.textContent = answer.message === "Saved." ? "Saved" : answer.message;
+        say("");
+        if (answer.reload) window.location.reload();
+      } else if (answer.stale) {
+        // Someone else saved first: their values appear where this person changed nothing,
+        // what this person typed stays, and the page says who changed what.
+        show(answer.values, new Set(controls().map((el) => el.dataset.group)), false);
+        say(answer.message, true);
+        if (state) state.textContent = "Not saved yet";
+      } else if (answer.values) {
+        // Refused: the changed controls go back to what is stored, and the page says why.
+        settle();
+        show(answer.values, new Set(marks.keys()), true);
+        say(answer.message, true);
+        if (state) state.textContent = "Not saved";
+      } else {
+        say(answer.message || "Not saved: the server could not be reached. What you typed is kept; press Save to try again.", true);
+        if (state) state.textContent = "Not saved";
+      }
+    }
+    function queue(job) {
+      itemSaves = itemSaves.then(job).catch(() => {});
+      return itemSaves;
+    }
+    function flush() {
+      return queue(async () => {
+        const groups = new Set();
+        const marks = new Map();
+        pending.forEach((mark, group) => { if (ready(group)) { groups.add(group); marks.set(group, mark); } });
+        if (!groups.size) return;
+        const data = new URLSearchParams();
+        data.append("_csrf", form.elements.namedItem("_csrf").value);
+        data.append("version", version());
+        controls().forEach((el) => {
+          if (!groups.has(el.dataset.group) || (el.type === "checkbox" && !el.checked)) return;
+          data.append(el.name, el.value);
+        });
+        await send(data, groups, marks);
+      });
+    }
+    form.addEventListener("change", (event) => {
+      const group = event.target.dataset && event.target.dataset.group;
+      if (!group || !event.target.name) return;
+      pending.set(group, ++edits);
+      if (group === "waiting" && !ready(group) && state) state.textContent = "Say what it waits for, and it is saved.";
+      flush();
     });
-  });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const submitter = event.submitter;
+      queue(async () => {
+        let data;
+        try { data = new URLSearchParams(new FormData(form, submitter && submitter.name ? submitter : null)); }
+        catch (_) { data = new URLSearchParams(new FormData(form)); if (submitter && submitter.name) data.append(submitter.name, submitter.value); }
+        data.set("version", version());
+        const marks = new Map(pending);
+        await send(data, new Set(controls().map((el) => el.dataset.group)), marks);
+      });
+    });
+  }
 
   // ---- Live updates -------------------------------------------------------------------------
   function banner(text) {
@@ -209,6 +350,8 @@
     const change = JSON.parse(event.data);
     if (await refreshCard(change)) return;
     const current = body.dataset.itemId;
+    // A save of this page may still be answering: its new version settles first.
+    if (current) await itemSaves;
     if (current) {
       if (current === change.id && Number(body.dataset.itemVersion) < change.version) banner("Someone changed this item.");
     } else if (body.dataset.liveList === "on") {

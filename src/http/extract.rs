@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     client_address::ClientAddress, context, cookies, edge::AccessDenied, error::AppError,
-    pages::redirect_with_flash,
+    pages::redirect_with_error,
 };
 use crate::{
     app::App,
@@ -217,7 +217,7 @@ impl FromRequestParts<App> for RequireAdmin {
         } else if is_api_path(parts.uri.path()) {
             Err(AppError::Forbidden.into_response())
         } else {
-            let mut home = redirect_with_flash(&app.settings, "/", "That page is for admins only.");
+            let mut home = redirect_with_error(&app.settings, "/", "That page is for admins only.");
             home.extensions_mut().insert(AccessDenied);
             Err(home)
         }

@@ -69,12 +69,12 @@ fn routes() -> Routes {
         .post(
             "/work/{id}",
             SignedIn,
-            super::pages::item_forms::post_item_fields,
+            super::pages::item_save::post_item,
         )
         .post(
             "/work/{id}/qc",
             SignedIn,
-            super::pages::item_forms::post_item_qc,
+            super::pages::item_save::post_item,
         )
         .post(
             "/work/{id}/subtasks",

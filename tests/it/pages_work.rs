@@ -181,8 +181,14 @@ async fn the_item_page_edits_everything_through_forms(backend: Backend) {
             &[("version", "1"), ("title", "Lost")],
         )
         .await;
-    let (_, after) = html(&app, &staff, &flash_location(&stale)).await;
-    assert!(after.contains("Not saved") && after.contains("someone else changed this item"));
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let after = stale.text().await.unwrap();
+    assert!(
+        after.contains("Not saved yet")
+            && after.contains("value=\"Lost\"")
+            && after.contains("role=\"alert\""),
+        "a stale save keeps what was typed and says it is not saved"
+    );
 
     staff
         .post_form(

@@ -167,15 +167,15 @@ fn outcome(app: &App, result: Result<(), ServiceError>, done: &str) -> Response 
                 .map(|(f, p)| format!("{f}: {}", p.join("; ")))
                 .collect::<Vec<_>>()
                 .join(". ");
-            redirect_with_flash(&app.settings, "/admin/rules", &format!("Not saved: {text}"))
+            super::redirect_with_error(&app.settings, "/admin/rules", &format!("Not saved: {text}"))
         }
-        Err(ServiceError::Conflict(reason)) => redirect_with_flash(
+        Err(ServiceError::Conflict(reason)) => super::redirect_with_error(
             &app.settings,
             "/admin/rules",
             &format!("Not saved: {reason}"),
         ),
         Err(ServiceError::NotFound) => {
-            redirect_with_flash(&app.settings, "/admin/rules", "That rule no longer exists.")
+            super::redirect_with_error(&app.settings, "/admin/rules", "That rule no longer exists.")
         }
         Err(error) => error_page(
             &app.settings,

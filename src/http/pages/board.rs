@@ -199,7 +199,7 @@ pub async fn post_move_card(
             ),
         ),
         Err(crate::services::ServiceError::Conflict(reason)) => {
-            redirect_with_flash(&app.settings, "/board", &format!("Not moved: {reason}"))
+            super::redirect_with_error(&app.settings, "/board", &format!("Not moved: {reason}"))
         }
         Err(error) => error_page(
             &app.settings,

@@ -12,7 +12,9 @@ use axum::{
 use uuid::Uuid;
 
 use super::{
-    Chrome, error_page,
+    Chrome, Flash, error_page,
+    item_history::{Reader, describe},
+    item_values::{FormValues, Posted},
     present::{self, CardView},
     render,
 };
@@ -22,12 +24,12 @@ use crate::{
     domain::{
         ids::WorkItemId,
         markdown,
-        work_item::{DeliverableType, ItemType, Priority},
+        work_item::{DeliverableType, ItemType, Priority, ProofStatus},
     },
     http::{api::path_id::IdPath, extract::CurrentUser},
     services::{
         ServiceError, comments, messages, subtasks,
-        work_items::{self, WorkItemView},
+        work_items::{self, WorkItemView, qc},
     },
 };
 
@@ -71,58 +73,24 @@ struct ItemPage<'a> {
     updated: String,
     description_html: String,
     statuses: Vec<(&'static str, String)>,
-    priorities: Vec<&'static str>,
-    types: Vec<&'static str>,
-    deliverables: Vec<&'static str>,
+    priorities: Vec<(&'static str, &'static str)>,
+    types: Vec<(&'static str, &'static str)>,
+    deliverables: Vec<(&'static str, &'static str)>,
     people: Vec<(String, String)>,
-    owner_value: Option<String>,
-    waiting_value: Option<String>,
-    proofer_value: Option<String>,
+    /// What each control shows: the stored item, or what the person typed when a save was
+    /// stopped by someone else's change.
+    values: FormValues,
+    proof_label: Option<String>,
     proofed_by: Option<String>,
-    start_input: String,
-    due_input: String,
+    proofed_at: Option<String>,
+    /// Approve and Request changes are shown only to someone who may use them.
+    may_decide: bool,
+    type_label: String,
     subtasks: Vec<SubtaskRow>,
     comments: Vec<CommentRow>,
     messages: Vec<MessageRow>,
     history: Vec<HistoryRow>,
     is_admin: bool,
-}
-
-/// What an audit entry says, in a few words.
-fn describe(entry: &audit_log::Model) -> String {
-    let changed = |key: &str| {
-        let before = entry
-            .before
-            .as_ref()
-            .and_then(|b| b.get(key))
-            .map(short)
-            .unwrap_or_default();
-        let after = entry
-            .after
-            .as_ref()
-            .and_then(|a| a.get(key))
-            .map(short)
-            .unwrap_or_default();
-        format!("{before} → {after}")
-    };
-    match entry.action.as_str() {
-        "work_item.create" => "created the item".to_string(),
-        "work_item.status" => format!("changed the status: {}", changed("status")),
-        "work_item.owner" => "changed the owner".to_string(),
-        "work_item.due" => format!("changed the due date: {}", changed("dueAt")),
-        "work_item.waiting" => "changed who it waits on".to_string(),
-        "work_item.qc" => format!("changed QC: proofing {}", changed("proofStatus")),
-        "work_item.delete" => "deleted the item".to_string(),
-        other => other.replace(['.', '_'], " "),
-    }
-}
-
-fn short(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::Null => "none".to_string(),
-        serde_json::Value::String(text) => text.clone(),
-        other => other.to_string(),
-    }
 }
 
 struct Loaded {
@@ -145,6 +113,12 @@ async fn load(app: &App, id: WorkItemId) -> Result<Loaded, ServiceError> {
     })
 }
 
+/// What a refused save hands back to the page: the typed values and why they are not saved.
+pub struct Kept {
+    pub posted: Posted,
+    pub notice: Flash,
+}
+
 /// `GET /work/{id}`
 pub async fn get_item(
     State(app): State<App>,
@@ -153,11 +127,26 @@ pub async fn get_item(
     IdPath(id): IdPath,
 ) -> Response {
     let chrome = Chrome::load(&app, &user, &headers, "work").await;
-    let loaded = match load(&app, WorkItemId(id)).await {
+    item_page(&app, &user, chrome, id, None).await
+}
+
+/// The item page; with `kept`, its controls show what the person typed instead of what is
+/// stored (the version is the stored one, so saving again applies what they typed).
+pub async fn item_page(
+    app: &App,
+    user: &CurrentUser,
+    mut chrome: Chrome,
+    id: Uuid,
+    kept: Option<Kept>,
+) -> Response {
+    let loaded = match load(app, WorkItemId(id)).await {
         Ok(loaded) => loaded,
         Err(error) => return error_page(&app.settings, &chrome, error.into()),
     };
-    let tz = app.settings.timezone;
+    let may_decide = qc::may_decide(&app.db, user.id.0, user.role, WorkItemId(id))
+        .await
+        .unwrap_or(false);
+    let tz = super::zone(app, user);
     let Loaded {
         item,
         names,
@@ -175,6 +164,15 @@ pub async fn get_item(
         .map(|(id, name)| (id.to_string(), name.clone()))
         .collect();
     people.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut values = FormValues::of(&item, tz);
+    if let Some(kept) = kept {
+        values.keep_typed(&kept.posted);
+        chrome.flash = Some(kept.notice);
+    }
+    let reader = Reader {
+        names: &names,
+        tz,
+    };
     let page = ItemPage {
         chrome: &chrome,
         csrf: user.csrf_token(),
@@ -183,15 +181,25 @@ pub async fn get_item(
         updated: present::local(item.updated_at, tz),
         description_html: markdown::render(&item.description),
         statuses: super::board::status_options(),
-        priorities: Priority::ALL.iter().map(|p| p.as_str()).collect(),
-        types: ItemType::ALL.iter().map(|t| t.as_str()).collect(),
-        deliverables: DeliverableType::ALL.iter().map(|d| d.as_str()).collect(),
-        owner_value: item.owner_id.map(|id| id.to_string()),
-        waiting_value: item.waiting_on_user_id.map(|id| id.to_string()),
-        proofer_value: item.proofer_id.map(|id| id.to_string()),
+        priorities: Priority::ALL.iter().map(|p| (p.as_str(), p.label())).collect(),
+        types: ItemType::ALL.iter().map(|t| (t.as_str(), t.label())).collect(),
+        deliverables: DeliverableType::ALL
+            .iter()
+            .map(|d| (d.as_str(), d.label()))
+            .collect(),
+        proof_label: item
+            .proof_status
+            .as_deref()
+            .and_then(|p| p.parse::<ProofStatus>().ok())
+            .map(|p| p.label().to_string()),
         proofed_by: item.proofed_by_id.map(|id| name_of(Some(id))),
-        start_input: present::local_input(item.start_at, tz),
-        due_input: present::local_input(item.due_at, tz),
+        proofed_at: item.proofed_at.map(|at| present::local(at, tz)),
+        may_decide: may_decide && item.needs_proofing,
+        type_label: item
+            .item_type
+            .parse::<ItemType>()
+            .map(|t| t.label().to_lowercase())
+            .unwrap_or_default(),
         subtasks: subtasks
             .into_iter()
             .map(|s| SubtaskRow {
@@ -221,11 +229,11 @@ pub async fn get_item(
                     } else {
                         "To the client by"
                     },
-                    m.channel.to_lowercase()
+                    channel_word(&m.channel)
                 ),
                 when: present::local(m.created_at, tz),
                 inbound: m.direction == "INBOUND",
-                status: m.status,
+                status: delivery_word(&m.status),
                 body: m.body,
             })
             .collect(),
@@ -234,13 +242,36 @@ pub async fn get_item(
             .rev()
             .map(|h| HistoryRow {
                 who: name_of(h.actor_id),
-                what: describe(h),
+                what: describe(h, &reader),
                 when: present::local(h.created_at, tz),
             })
             .collect(),
         people,
         is_admin: user.is_admin(),
+        values,
         item,
     };
     render(&app.settings, &chrome, StatusCode::OK, &page)
+}
+
+/// A message channel as people say it.
+fn channel_word(channel: &str) -> &'static str {
+    match channel {
+        "EMAIL" => "email",
+        "SMS" => "text message",
+        _ => "note",
+    }
+}
+
+/// Where a client message stands, in words.
+fn delivery_word(status: &str) -> String {
+    match status {
+        "QUEUED" => "waiting to be sent",
+        "SENT" => "sent",
+        "DELIVERED" => "delivered",
+        "FAILED" => "not delivered",
+        "RECEIVED" => "received",
+        _ => "logged",
+    }
+    .to_string()
 }

@@ -25,7 +25,10 @@ pub mod events;
 pub mod inbox;
 pub mod item;
 pub mod item_forms;
+pub mod item_history;
 pub mod item_rows;
+pub mod item_save;
+pub mod item_values;
 pub mod new_item;
 pub mod present;
 pub mod profile;
@@ -40,7 +43,7 @@ pub mod work_list;
 /// being viewed (for the navigation), the asset URLs and a one-shot message.
 pub struct Chrome {
     pub user: Option<ChromeUser>,
-    pub flash: Option<String>,
+    pub flash: Option<Flash>,
     pub unread: u64,
     pub section: &'static str,
     pub css_url: &'static str,
@@ -64,7 +67,7 @@ impl Chrome {
                 is_admin: u.is_admin(),
                 csrf: u.csrf_token().to_string(),
             }),
-            flash: cookies::read_flash(headers),
+            flash: cookies::read_flash(headers).map(|raw| Flash::decode(&raw)),
             unread: 0,
             section: "",
             css_url: static_files::css_url(),
@@ -96,6 +99,11 @@ impl Chrome {
             "false"
         }
     }
+}
+
+/// The zone a person reads and types times in.
+pub fn zone(app: &crate::app::App, _user: &CurrentUser) -> chrono_tz::Tz {
+    app.settings.timezone
 }
 
 /// Renders a template into a response, clearing the flash cookie once it has been shown.
@@ -130,12 +138,59 @@ pub fn found(location: &str) -> Response {
         .into_response()
 }
 
-/// A 302 to `location` that shows `message` there.
+/// A one-shot message on the next page: a confirmation, or a refusal that must look like one
+/// (colour, icon, and `role="alert"` instead of `status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+}
+
+impl Flash {
+    /// The cookie carries the kind as a two-letter prefix; a bare text is a confirmation.
+    fn encode(&self) -> String {
+        format!("{}|{}", if self.error { "no" } else { "ok" }, self.text)
+    }
+
+    fn decode(raw: &str) -> Flash {
+        match raw.split_once('|') {
+            Some(("no", text)) => Flash {
+                text: text.to_string(),
+                error: true,
+            },
+            Some(("ok", text)) => Flash {
+                text: text.to_string(),
+                error: false,
+            },
+            _ => Flash {
+                text: raw.to_string(),
+                error: false,
+            },
+        }
+    }
+}
+
+/// A 302 to `location` that confirms `message` there.
 pub fn redirect_with_flash(settings: &Settings, location: &str, message: &str) -> Response {
+    redirect_with(settings, location, Flash {
+        text: message.to_string(),
+        error: false,
+    })
+}
+
+/// A 302 to `location` that shows `message` there as a refusal.
+pub fn redirect_with_error(settings: &Settings, location: &str, message: &str) -> Response {
+    redirect_with(settings, location, Flash {
+        text: message.to_string(),
+        error: true,
+    })
+}
+
+fn redirect_with(settings: &Settings, location: &str, flash: Flash) -> Response {
     let mut response = found(location);
     response
         .headers_mut()
-        .append(header::SET_COOKIE, cookies::flash(settings, message));
+        .append(header::SET_COOKIE, cookies::flash(settings, &flash.encode()));
     response
 }
 

@@ -394,6 +394,8 @@ pub(super) async fn audit_changes(
         if old == new {
             continue;
         }
+        // The version this change made, so a page can tell which changes it has not seen.
+        new["version"] = json!(after.version);
         audit::record(
             txn,
             actor,
