@@ -289,9 +289,11 @@
         await send(data, groups, marks);
       });
     }
-    form.addEventListener("change", (event) => {
+    // Controls in the QC panel belong to the form by their `form` attribute, outside its
+    // subtree, so changes are heard on the document.
+    document.addEventListener("change", (event) => {
       const group = event.target.dataset && event.target.dataset.group;
-      if (!group || !event.target.name) return;
+      if (!group || !event.target.name || event.target.form !== form) return;
       pending.set(group, ++edits);
       if (group === "waiting" && !ready(group) && state) state.textContent = "Say what it waits for, and it is saved.";
       flush();

@@ -121,9 +121,15 @@ pub async fn html_errors_for_pages(request: Request, next: Next) -> Response {
     // Operations endpoints answer machines in JSON, like the API.
     let is_api =
         super::extract::is_api_path(path) || matches!(path, "/healthz" | "/readyz" | "/metrics");
+    // A page's own script asking for JSON (the item page's saves) reads the JSON answer.
+    let script = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
     let response = next.run(request).await;
     let status = response.status();
-    if is_api || !(status.is_client_error() || status.is_server_error()) {
+    if is_api || script || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let content_type = response

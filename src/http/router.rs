@@ -66,11 +66,7 @@ fn routes() -> Routes {
         .get("/work/new", SignedIn, super::pages::new_item::get_new_item)
         .post("/work/new", SignedIn, super::pages::new_item::post_new_item)
         .get("/work/{id}", SignedIn, super::pages::item::get_item)
-        .post(
-            "/work/{id}",
-            SignedIn,
-            super::pages::item_save::post_item,
-        )
+        .post("/work/{id}", SignedIn, super::pages::item_save::post_item)
         .post(
             "/work/{id}/qc",
             SignedIn,

@@ -222,7 +222,10 @@ async fn the_item_page_edits_everything_through_forms(backend: Backend) {
         "comments are rendered Markdown"
     );
     assert!(page.contains("Proof attached"));
-    assert!(page.contains("changed the status"), "history is shown");
+    assert!(
+        page.contains("moved it from Backlog to In progress") && page.contains("now waits on"),
+        "history is shown in words"
+    );
 
     let subtask: Value = call(
         &app,

@@ -169,10 +169,7 @@ pub async fn item_page(
         values.keep_typed(&kept.posted);
         chrome.flash = Some(kept.notice);
     }
-    let reader = Reader {
-        names: &names,
-        tz,
-    };
+    let reader = Reader { names: &names, tz };
     let page = ItemPage {
         chrome: &chrome,
         csrf: user.csrf_token(),
@@ -181,8 +178,14 @@ pub async fn item_page(
         updated: present::local(item.updated_at, tz),
         description_html: markdown::render(&item.description),
         statuses: super::board::status_options(),
-        priorities: Priority::ALL.iter().map(|p| (p.as_str(), p.label())).collect(),
-        types: ItemType::ALL.iter().map(|t| (t.as_str(), t.label())).collect(),
+        priorities: Priority::ALL
+            .iter()
+            .map(|p| (p.as_str(), p.label()))
+            .collect(),
+        types: ItemType::ALL
+            .iter()
+            .map(|t| (t.as_str(), t.label()))
+            .collect(),
         deliverables: DeliverableType::ALL
             .iter()
             .map(|d| (d.as_str(), d.label()))

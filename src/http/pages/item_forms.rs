@@ -16,12 +16,7 @@ use crate::{
         api::path_id::IdPath,
         extract::{CsrfForm, RequireAdmin},
     },
-    services::{
-        ServiceError, comments, messages,
-        signin::ClientInfo,
-        subtasks,
-        work_items,
-    },
+    services::{ServiceError, comments, messages, signin::ClientInfo, subtasks, work_items},
 };
 
 /// A `datetime-local` value read in the organisation's zone, as RFC 3339; blank is `None`.
@@ -71,7 +66,11 @@ fn refused(
             );
         }
     };
-    redirect_with_error(&app.settings, &format!("/work/{item}"), &format!("Not saved: {text}"))
+    redirect_with_error(
+        &app.settings,
+        &format!("/work/{item}"),
+        &format!("Not saved: {text}"),
+    )
 }
 
 #[derive(Deserialize)]

@@ -83,16 +83,14 @@ pub fn describe(entry: &audit_log::Model, reader: &Reader) -> String {
         "work_item.qc" => proofing(before, after, reader),
         "subtask.create" => vec![format!("added the subtask “{summary}”")],
         "subtask.delete" => vec![format!("deleted the subtask “{summary}”")],
-        "subtask.update" => vec![
-            match (
-                before.get("done").and_then(Value::as_bool),
-                after.get("done").and_then(Value::as_bool),
-            ) {
-                (Some(false), Some(true)) => format!("ticked off the subtask “{summary}”"),
-                (Some(true), Some(false)) => format!("reopened the subtask “{summary}”"),
-                _ => format!("changed the subtask “{summary}”"),
-            },
-        ],
+        "subtask.update" => vec![match (
+            before.get("done").and_then(Value::as_bool),
+            after.get("done").and_then(Value::as_bool),
+        ) {
+            (Some(false), Some(true)) => format!("ticked off the subtask “{summary}”"),
+            (Some(true), Some(false)) => format!("reopened the subtask “{summary}”"),
+            _ => format!("changed the subtask “{summary}”"),
+        }],
         "comment.create" => vec!["commented".to_string()],
         "comment.update" => vec!["edited a comment".to_string()],
         "comment.delete" => vec!["deleted a comment".to_string()],
@@ -114,7 +112,10 @@ fn changed<'a>(before: &'a Value, after: &'a Value, key: &str) -> Option<Option<
 fn fields(before: &Value, after: &Value, reader: &Reader) -> Vec<String> {
     let mut parts = Vec::new();
     if let Some(Some(title)) = changed(before, after, "title") {
-        parts.push(format!("renamed it “{}”", title.as_str().unwrap_or_default()));
+        parts.push(format!(
+            "renamed it “{}”",
+            title.as_str().unwrap_or_default()
+        ));
     }
     if let Some(new) = changed(before, after, "priority") {
         let to = label(new, Priority::label).unwrap_or_default();

@@ -61,7 +61,13 @@ pub async fn post_item(
     let posted = Posted(form);
     let current = match work_items::get(&app.db, WorkItemId(id)).await {
         Ok(item) => item,
-        Err(error) => return error_page(&app.settings, &Chrome::new(Some(&user), &headers), error.into()),
+        Err(error) => {
+            return error_page(
+                &app.settings,
+                &Chrome::new(Some(&user), &headers),
+                error.into(),
+            );
+        }
     };
     if let Some(version) = posted.version()
         && version != current.version
@@ -82,7 +88,10 @@ pub async fn post_item(
     .await;
     match result {
         Ok(item) => {
-            let message = match verdict.as_deref().and_then(|v| v.parse::<ProofStatus>().ok()) {
+            let message = match verdict
+                .as_deref()
+                .and_then(|v| v.parse::<ProofStatus>().ok())
+            {
                 Some(ProofStatus::Approved) => "Proof approved.",
                 Some(ProofStatus::ChangesRequested) => {
                     "Changes requested. Your note is now a comment on the item."
@@ -91,10 +100,11 @@ pub async fn post_item(
                 _ => "Saved.",
             };
             if json {
-                let mut response =
-                    Json(json!({"saved": true, "message": message, "version": item.version,
-                        "values": FormValues::of(&item, tz), "reload": verdict.is_some()}))
-                    .into_response();
+                let mut response = Json(
+                    json!({"saved": true, "message": message, "version": item.version,
+                        "values": FormValues::of(&item, tz), "reload": verdict.is_some()}),
+                )
+                .into_response();
                 if verdict.is_some() {
                     // The page reloads after a decision (new comment, history): it shows this.
                     response.headers_mut().append(
@@ -109,7 +119,9 @@ pub async fn post_item(
         }
         Err(ServiceError::Conflict(reason)) if reason.contains("someone else changed") => {
             // Lost a race after the check above: the same answer as a stale form.
-            let fresh = work_items::get(&app.db, WorkItemId(id)).await.unwrap_or(current.clone());
+            let fresh = work_items::get(&app.db, WorkItemId(id))
+                .await
+                .unwrap_or(current.clone());
             stale(&app, &user, &headers, &fresh, current.version, posted, json).await
         }
         Err(error) => refused(&app, &user, &headers, id, tz, error, json).await,
@@ -172,7 +184,11 @@ async fn refused(
     json: bool,
 ) -> Response {
     let Some(message) = refusal_text(&error) else {
-        return error_page(&app.settings, &Chrome::new(Some(user), headers), error.into());
+        return error_page(
+            &app.settings,
+            &Chrome::new(Some(user), headers),
+            error.into(),
+        );
     };
     if !json {
         // Back to the page as stored: every control shows what is saved, the refusal says why.
@@ -230,7 +246,13 @@ async fn stale(
 }
 
 /// "Priya Shah set the priority to High", for each change after version `seen` by others.
-async fn changes_since(app: &App, item: Uuid, seen: i32, user: &CurrentUser, tz: Tz) -> Vec<String> {
+async fn changes_since(
+    app: &App,
+    item: Uuid,
+    seen: i32,
+    user: &CurrentUser,
+    tz: Tz,
+) -> Vec<String> {
     let (Ok(history), Ok(names)) = (
         work_items::history(&app.db, WorkItemId(item)).await,
         present::names(app).await,

@@ -275,7 +275,10 @@ mod tests {
             checked: true,
         }];
         assert_eq!(
-            posted(&[("label_new", "More")]).checklist(&stored).unwrap().len(),
+            posted(&[("label_new", "More")])
+                .checklist(&stored)
+                .unwrap()
+                .len(),
             2,
             "a new entry alone joins the stored list"
         );

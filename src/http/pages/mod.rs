@@ -172,25 +172,34 @@ impl Flash {
 
 /// A 302 to `location` that confirms `message` there.
 pub fn redirect_with_flash(settings: &Settings, location: &str, message: &str) -> Response {
-    redirect_with(settings, location, Flash {
-        text: message.to_string(),
-        error: false,
-    })
+    redirect_with(
+        settings,
+        location,
+        Flash {
+            text: message.to_string(),
+            error: false,
+        },
+    )
 }
 
 /// A 302 to `location` that shows `message` there as a refusal.
 pub fn redirect_with_error(settings: &Settings, location: &str, message: &str) -> Response {
-    redirect_with(settings, location, Flash {
-        text: message.to_string(),
-        error: true,
-    })
+    redirect_with(
+        settings,
+        location,
+        Flash {
+            text: message.to_string(),
+            error: true,
+        },
+    )
 }
 
 fn redirect_with(settings: &Settings, location: &str, flash: Flash) -> Response {
     let mut response = found(location);
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, cookies::flash(settings, &flash.encode()));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::flash(settings, &flash.encode()),
+    );
     response
 }
 

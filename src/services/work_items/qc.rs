@@ -283,7 +283,12 @@ async fn record_decision(
 
 /// Whether `me` may decide on the item's proof now, so pages offer only the buttons a person
 /// may use (the decision itself is checked again when it is made).
-pub async fn may_decide(db: &Db, me: Uuid, role: Role, id: WorkItemId) -> Result<bool, ServiceError> {
+pub async fn may_decide(
+    db: &Db,
+    me: Uuid,
+    role: Role,
+    id: WorkItemId,
+) -> Result<bool, ServiceError> {
     let item = super::find(db.conn(), id).await?;
     let owners = owners_while_proofed(db.conn(), &item).await?;
     Ok(qc_rules::may_decide(

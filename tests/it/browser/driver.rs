@@ -46,6 +46,12 @@ impl Driver {
     /// Starts chromedriver and waits until it accepts sessions. Fails loudly when Chromium is
     /// not installed: these tests must never be skipped without anyone noticing.
     pub async fn start() -> Driver {
+        Driver::start_in(None).await
+    }
+
+    /// Like [`Driver::start`], with every browser it opens living in time zone `tz` (an IANA
+    /// name): Chromium takes its zone from the `TZ` variable of its process.
+    pub async fn start_in(tz: Option<&str>) -> Driver {
         let driver = program("CHROMEDRIVER", CHROMEDRIVER);
         let chromium = program("CHROMIUM", CHROMIUM);
         for path in [&driver, &chromium] {
@@ -63,6 +69,9 @@ impl Driver {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        if let Some(tz) = tz {
+            command.env("TZ", tz);
+        }
         // Its own process group, so Drop can end chromedriver and its browsers together.
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command.spawn().expect("chromedriver starts");

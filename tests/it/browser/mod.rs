@@ -4,6 +4,7 @@
 //! CI installs it. `cargo test --test it browser` runs just these.
 
 mod driver;
+pub mod item_page;
 mod navigation;
 mod scenarios;
 mod screenshots;

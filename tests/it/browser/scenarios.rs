@@ -136,7 +136,8 @@ async fn day_of_work_in_two_browsers() {
     let body_id = priya.find("body").await.attr("data-item-id").await.unwrap();
     assert_eq!(body_id.as_deref(), Some(id.as_str()));
 
-    // Say it waits on Sam (the plain form post: waiting is not autosaved).
+    // Say it waits on Sam: saved like every other field, once both who and what for are set.
+    let version = super::item_page::page_version(&priya).await;
     priya
         .find("form#item-fields select[name=waiting_on_user_id]")
         .await
@@ -155,7 +156,7 @@ async fn day_of_work_in_two_browsers() {
         .click()
         .await
         .unwrap();
-    priya.find("p.flash").await;
+    super::item_page::wait_version(&priya, version + 1, "waiting to be saved").await;
 
     // Sam sees it waiting on him in his inbox.
     sam.goto(&app, "/inbox").await;
@@ -218,7 +219,7 @@ async fn day_of_work_in_two_browsers() {
         .await;
     let refusal = priya.text(&format!("{card} .card-error")).await;
     assert!(
-        refusal.contains("approve the proof"),
+        refusal.contains("must approve the proof before this can be Done"),
         "the card says why: {refusal}"
     );
     assert_eq!(
@@ -229,19 +230,19 @@ async fn day_of_work_in_two_browsers() {
 
     // Sam approves it on the item page.
     sam.goto(&app, &item_path).await;
-    sam.find(r#"form#qc-decision input[name=confirm_unticked]"#)
+    let confirm = sam.find("#qc-decision input[name=confirm_unticked]").await;
+    confirm.click().await.unwrap();
+    sam.find(r#"#qc-decision button[name=decision][value=APPROVED]"#)
         .await
         .click()
         .await
         .unwrap();
-    sam.find(r#"form#qc-decision button[name=decision][value=APPROVED]"#)
-        .await
-        .click()
-        .await
-        .unwrap();
-    let flash = sam.text("p.flash").await;
-    assert!(!flash.is_empty(), "the decision is confirmed");
-    let proofing = sam.text("form#qc-decision").await.to_lowercase();
+    let flash = sam.text("p.flash-ok").await;
+    assert!(
+        flash.contains("Proof approved"),
+        "the decision is confirmed: {flash}"
+    );
+    let proofing = sam.text("#qc .proof-state").await.to_lowercase();
     assert!(
         proofing.contains("approved"),
         "proofing shows approved: {proofing}"
