@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use super::{ClaimedJob, JobHandler, JobSpec};
 use crate::{app::App, domain::user::Email, services::signin};
 
-/// A relay that is down gets a few tries; the link is only good for 15 minutes anyway.
+/// A relay that is down gets a few tries; the link is only good for 10 minutes anyway.
 pub const SEND_SIGNIN_LINK: JobSpec = JobSpec {
     kind: "signin.link",
     max_attempts: 4,

@@ -186,7 +186,7 @@ async fn compose_link(
         to: user.email.clone(),
         subject,
         text: format!(
-            "{opening}\n\nOpen this link within 15 minutes to sign in:\n\n{link}\n\n\
+            "{opening}\n\nOpen this link within 10 minutes to sign in:\n\n{link}\n\n\
              The link works once. If you did not ask for it, ignore this message.\n"
         ),
     })

@@ -115,7 +115,7 @@ async fn an_emailed_link_signs_in_once(backend: Backend) {
     );
     assert_eq!(
         stored.expires_at - stored.created_at,
-        TimeDelta::minutes(15)
+        TimeDelta::minutes(10)
     );
 
     // Opening the link changes nothing by itself; confirming signs in.

@@ -171,7 +171,7 @@ pub async fn post_signin_email(
     let page = MessagePage {
         chrome: &chrome,
         title: "Check your email",
-        message: "If an account uses that address, a sign-in link is on its way. It works once, within 15 minutes.",
+        message: "If an account uses that address, a sign-in link is on its way. It works once, within 10 minutes.",
     };
     render(&app.settings, &chrome, StatusCode::OK, &page)
 }
