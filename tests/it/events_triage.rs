@@ -192,7 +192,7 @@ async fn triage_converts_dismisses_and_retries(backend: Backend) {
     let staff = personas::staff(&app).await;
     let contact =
         json!({"type": "ContactCreate", "id": "contact-5", "firstName": "Ann", "lastName": "Lee"});
-    let (_, first) = intake(&app, &staff, json!({"source": "ghl", "type": "ContactCreate", "externalId": "contact-5", "payload": contact})).await;
+    let (_, first) = intake(&app, &staff, json!({"source": "crm", "type": "ContactCreate", "externalId": "contact-5", "payload": contact})).await;
     let first = id_of(&first);
     ghl::settled(&app, first, "TRIAGE").await;
 
@@ -236,7 +236,7 @@ async fn triage_converts_dismisses_and_retries(backend: Backend) {
     let (_, second) = intake(
         &app,
         &staff,
-        json!({"source": "ghl", "type": "ContactCreate", "externalId": "contact-6"}),
+        json!({"source": "crm", "type": "ContactCreate", "externalId": "contact-6"}),
     )
     .await;
     let second = id_of(&second);

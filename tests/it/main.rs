@@ -73,4 +73,5 @@ mod shutdown;
 mod sqlite_writes;
 mod upgrade_fixtures;
 mod upgrade_newer;
+mod webhook_replay;
 mod work_items_race;

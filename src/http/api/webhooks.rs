@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::{
     app::App,
     http::error::AppError,
-    integrations::ghl::signature::WebhookCredentials,
+    integrations::ghl::{delivery::Refusal, signature::WebhookCredentials},
     services::{
         events::intake::{self, WebhookError},
         signin::ClientInfo,
@@ -25,7 +25,9 @@ use crate::{
 /// Receive a HighLevel webhook. Authenticated by `X-GHL-Signature` (Ed25519 over the raw
 /// body, HighLevel's key), `Authorization: Bearer <GHL_WEBHOOK_SECRET>`, or
 /// `X-Ops-Signature: sha256=<hex HMAC-SHA256 of the body>`. A redelivery (same `webhookId`, or
-/// same type, id and timestamp) answers 200 with `duplicate: true` and is stored once.
+/// same type, id and timestamp, or for a body with neither the same bytes within a day) answers
+/// 200 with `duplicate: true` and is stored once. A HighLevel `timestamp` more than five
+/// minutes from now is refused, and with `GHL_LOCATION_ID` set so is another location.
 #[utoipa::path(post, path = "/api/webhooks/ghl", tag = "events",
     request_body(content = Object, description = "A HighLevel payload, flat or nested under `data`"),
     params(
@@ -34,8 +36,9 @@ use crate::{
     ),
     responses(
         (status = 200, description = "`{\"data\": {\"id\", \"state\", \"duplicate\"}}`: stored before this answer"),
-        (status = 400, description = "Not a JSON object"),
+        (status = 400, description = "Not a JSON object, or a `timestamp` more than five minutes from now (audited)"),
         (status = 401, description = "No valid signature or secret (audited; nothing stored)"),
+        (status = 403, description = "For another location than `GHL_LOCATION_ID` (audited; nothing stored)"),
         (status = 429, description = "Too many refused webhooks from this address"),
     ))]
 pub async fn receive_ghl_webhook(
@@ -84,6 +87,13 @@ pub async fn receive_ghl_webhook(
             AppError::RateLimited { retry_after_secs }.into_response()
         }
         Err(WebhookError::Malformed(reason)) => AppError::BadRequest(reason).into_response(),
+        Err(WebhookError::Refused(refusal)) => {
+            let status = match refusal {
+                Refusal::Stale(_) => StatusCode::BAD_REQUEST,
+                Refusal::ForeignLocation(_) => StatusCode::FORBIDDEN,
+            };
+            (status, Json(json!({"error": refusal.reason()}))).into_response()
+        }
         Err(WebhookError::Service(error)) => AppError::from(error).into_response(),
     }
 }

@@ -3,6 +3,7 @@
 //! shared limiter that keeps us under HighLevel's burst limit.
 
 pub mod client;
+pub mod delivery;
 pub mod outbound;
 pub mod payload;
 pub mod rate;

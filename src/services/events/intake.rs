@@ -15,8 +15,9 @@ use crate::{
     db::{Db, entities::integration_event, time},
     domain::{FieldErrors, ids::new_uuid},
     integrations::ghl::{
+        delivery::{self, Refusal},
         payload::Identity,
-        signature::{self, WebhookCredentials},
+        signature::{self, Verified, WebhookCredentials},
     },
     jobs,
     services::{
@@ -33,6 +34,8 @@ pub struct InboundEvent {
     pub external_id: Option<String>,
     /// `None` stores every delivery (nothing identifies a redelivery).
     pub dedupe_key: Option<String>,
+    /// A key the same event may already be stored under (the previous replay window).
+    pub earlier_key: Option<String>,
     pub payload: Value,
 }
 
@@ -56,6 +59,9 @@ pub enum WebhookError {
     /// Authentic, but not JSON we can store (answered 400).
     #[error("{0}")]
     Malformed(String),
+    /// Authentic, but stale or for another location (400 or 403; audited; nothing stored).
+    #[error("{}", .0.reason())]
+    Refused(Refusal),
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -79,25 +85,13 @@ pub async fn receive_ghl_webhook(
         .ghl_webhook_secret
         .as_ref()
         .map(|s| secrecy::ExposeSecret::expose_secret(s).as_bytes());
-    if let Err(reason) = signature::verify(body, &credentials, &key, secret) {
-        let address = actor.ip.as_deref().unwrap_or("unknown");
-        if let Err(wait) = refusals.check(&format!("webhook-refused:{address}")) {
-            tracing::warn!(address, "refused webhooks over the limit");
-            return Err(WebhookError::TooManyRefusals(wait.as_secs().max(1)));
+    let verified = match signature::verify(body, &credentials, &key, secret) {
+        Ok(verified) => verified,
+        Err(reason) => {
+            refuse(db, refusals, actor, &reason).await?;
+            return Err(WebhookError::Unauthorized);
         }
-        audit::record(
-            db.conn(),
-            actor,
-            AuditEntry {
-                action: "webhook.rejected",
-                entity_type: "webhook",
-                summary: Some(format!("GHL webhook refused: {reason}")),
-                ..AuditEntry::default()
-            },
-        )
-        .await?;
-        return Err(WebhookError::Unauthorized);
-    }
+    };
     let payload: Value = serde_json::from_slice(body)
         .map_err(|_| WebhookError::Malformed("the body is not valid JSON".to_string()))?;
     if !payload.is_object() {
@@ -105,15 +99,62 @@ pub async fn receive_ghl_webhook(
             "the body must be a JSON object".to_string(),
         ));
     }
+    let now = time::now();
+    let ours = settings
+        .ghl_api
+        .as_ref()
+        .map(|api| api.location_id.as_str());
+    let checked = delivery::check_timestamp(&payload, now)
+        .and_then(|()| delivery::check_location(&payload, ours, verified == Verified::Ed25519));
+    if let Err(refusal) = checked {
+        refuse(db, refusals, actor, refusal.reason()).await?;
+        return Err(WebhookError::Refused(refusal));
+    }
     let identity = Identity::of(&payload);
+    // Without an identity of its own, the signed bytes identify a replay.
+    let (dedupe_key, earlier_key) = match identity.dedupe_key(GHL_SOURCE) {
+        Some(key) => (key, None),
+        None => {
+            let (current, previous) = delivery::replay_keys(GHL_SOURCE, body, now);
+            (current, Some(previous))
+        }
+    };
     let event = InboundEvent {
         source: GHL_SOURCE.to_string(),
-        dedupe_key: identity.dedupe_key(GHL_SOURCE),
+        dedupe_key: Some(dedupe_key),
+        earlier_key,
         event_type: identity.event_type,
         external_id: identity.entity_id,
         payload,
     };
     Ok(store(db, event).await?)
+}
+
+/// Audits a refused webhook, unless this address has been refused too often lately: then it
+/// answers 429 without an entry, so a flood cannot fill the audit log.
+async fn refuse(
+    db: &Db,
+    refusals: &RateLimiter,
+    actor: &Actor,
+    reason: &str,
+) -> Result<(), WebhookError> {
+    let address = actor.ip.as_deref().unwrap_or("unknown");
+    if let Err(wait) = refusals.check(&format!("webhook-refused:{address}")) {
+        tracing::warn!(address, "refused webhooks over the limit");
+        return Err(WebhookError::TooManyRefusals(wait.as_secs().max(1)));
+    }
+    audit::record(
+        db.conn(),
+        actor,
+        AuditEntry {
+            action: "webhook.rejected",
+            entity_type: "webhook",
+            summary: Some(format!("GHL webhook refused: {reason}")),
+            ..AuditEntry::default()
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// `POST /api/events`: an event from another system.
@@ -150,6 +191,14 @@ pub async fn receive_event(db: &Db, input: NewEvent) -> Result<Stored, ServiceEr
         errors.add(
             "source",
             "source is required: 1 to 50 characters of a-z, 0-9, '.', '_' or '-'",
+        );
+    } else if source.as_deref() == Some(GHL_SOURCE) {
+        // HighLevel's ids (and the appointments they move) are claimed only by deliveries
+        // whose signature checked out; otherwise a person could pre-claim a `webhookId` and
+        // the genuine delivery would be dropped as a duplicate.
+        errors.add(
+            "source",
+            "source `ghl` is reserved for HighLevel's signed webhooks (POST /api/webhooks/ghl)",
         );
     }
     let event_type = input
@@ -195,6 +244,7 @@ pub async fn receive_event(db: &Db, input: NewEvent) -> Result<Stored, ServiceEr
             event_type,
             external_id,
             dedupe_key,
+            earlier_key: None,
             payload,
         },
     )
@@ -204,12 +254,12 @@ pub async fn receive_event(db: &Db, input: NewEvent) -> Result<Stored, ServiceEr
 /// Stores an inbound event and its processing job in one transaction, unless its dedupe key
 /// is already known; concurrent deliveries of one event meet at the unique index.
 pub async fn store(db: &Db, event: InboundEvent) -> Result<Stored, ServiceError> {
-    if let Some(existing) = find_by_key(db.conn(), event.dedupe_key.as_deref()).await? {
+    if let Some(existing) = find_known(db.conn(), &event).await? {
         return Ok(duplicate(existing));
     }
     let txn = db.begin_write().await?;
     // SQLite: this transaction holds the write lock, so the check and the insert are atomic.
-    if let Some(existing) = find_by_key(&txn, event.dedupe_key.as_deref()).await? {
+    if let Some(existing) = find_known(&txn, &event).await? {
         return Ok(duplicate(existing));
     }
     let now = time::now();
@@ -256,6 +306,17 @@ pub async fn store(db: &Db, event: InboundEvent) -> Result<Stored, ServiceError>
         event: saved.into(),
         duplicate: false,
     })
+}
+
+/// The stored copy of `event`, under its key or the key it had in the previous window.
+async fn find_known(
+    conn: &impl ConnectionTrait,
+    event: &InboundEvent,
+) -> Result<Option<integration_event::Model>, ServiceError> {
+    match find_by_key(conn, event.dedupe_key.as_deref()).await? {
+        Some(found) => Ok(Some(found)),
+        None => find_by_key(conn, event.earlier_key.as_deref()).await,
+    }
 }
 
 async fn find_by_key(
