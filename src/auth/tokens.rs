@@ -12,6 +12,17 @@ pub fn generate(prefix: &str) -> String {
     format!("{prefix}{}", hex::encode(bytes))
 }
 
+/// Whether `candidate` has the shape [`generate`] gives (`prefix` and 64 lowercase hex
+/// digits), so that anything else is turned away before it is shown or looked up.
+pub fn is_well_formed(candidate: &str, prefix: &str) -> bool {
+    candidate.strip_prefix(prefix).is_some_and(|rest| {
+        rest.len() == 64
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 /// The hash stored in place of a token (hex SHA-256). Tokens carry 256 bits of entropy, so a
 /// plain fast hash is enough: there is nothing to brute-force.
 pub fn hash(token: &str) -> String {
@@ -29,6 +40,10 @@ mod tests {
 
     #[test]
     fn tokens_are_long_random_and_prefixed() {
+        assert!(is_well_formed(&generate("ops_"), "ops_"));
+        assert!(!is_well_formed(&generate("ops_"), ""));
+        assert!(!is_well_formed(&generate("").to_uppercase(), ""));
+        assert!(!is_well_formed("abc", ""));
         let one = generate("ops_pat_");
         let two = generate("ops_pat_");
         assert_ne!(one, two);

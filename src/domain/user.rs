@@ -54,7 +54,8 @@ impl Email {
         }
         let value = raw.trim().to_lowercase();
         let invalid = || ValidationError::new(format!("`{}` is not an email address", raw.trim()));
-        if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        let hidden = |c: char| c.is_whitespace() || c.is_control() || is_invisible_format(c);
+        if value.len() > 254 || value.chars().any(hidden) {
             return Err(invalid());
         }
         let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
@@ -71,6 +72,14 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Unicode format characters: invisible, or reordering the text around them (bidi
+/// overrides). In an address they only serve to make one look like another.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
 }
 
 impl fmt::Display for Email {
@@ -125,8 +134,11 @@ mod tests {
             "ana@example",
             "a na@example.com",
             "ana@.com",
+            "ana\u{200b}@example.com",
+            "\u{202e}moc.elpmaxe@ana",
+            "ana@exam\u{feff}ple.com",
         ] {
-            assert!(Email::parse(bad).is_err(), "{bad} accepted");
+            assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
 

@@ -65,6 +65,7 @@ mod people_race;
 mod qc_rules;
 mod readiness;
 mod route_matrix;
+mod security_attacks;
 mod security_edge;
 mod security_input;
 mod security_limits;

@@ -267,6 +267,14 @@ pub async fn get_verify(
 ) -> Response {
     let chrome = Chrome::new(None, &headers);
     let token = query.token.unwrap_or_default();
+    // Only something shaped like a link we sent is put into the page.
+    if !crate::auth::tokens::is_well_formed(&token, "") {
+        return error_page(
+            &app.settings,
+            &chrome,
+            AppError::BadRequest(INVALID_LINK.into()),
+        );
+    }
     let (csrf, fresh) = anon_csrf(&app, &headers);
     let response = render(
         &app.settings,
@@ -280,6 +288,9 @@ pub async fn get_verify(
     );
     with_anon_csrf(&app, response, &csrf, fresh)
 }
+
+const INVALID_LINK: &str =
+    "This sign-in link is invalid, already used or expired. Ask for a new one.";
 
 #[derive(Deserialize)]
 pub struct VerifyForm {
@@ -311,9 +322,7 @@ pub async fn post_verify(
         Ok(None) => error_page(
             &app.settings,
             &chrome,
-            AppError::BadRequest(
-                "This sign-in link is invalid, already used or expired. Ask for a new one.".into(),
-            ),
+            AppError::BadRequest(INVALID_LINK.into()),
         ),
         Err(error) => error_page(&app.settings, &chrome, error.into()),
     }
