@@ -66,6 +66,7 @@ mod qc_rules;
 mod readiness;
 mod route_matrix;
 mod security_attacks;
+mod security_doc;
 mod security_edge;
 mod security_input;
 mod security_limits;
