@@ -51,13 +51,19 @@ pub enum WebhookRejection {
     Throttled,
     /// Authentic but not a JSON object (400).
     Malformed,
+    /// Authentic but its `timestamp` is outside the window or unreadable (400).
+    Stale,
+    /// Authentic but for another location than `GHL_LOCATION_ID` (403).
+    Location,
 }
 
 impl WebhookRejection {
-    const ALL: [WebhookRejection; 3] = [
+    const ALL: [WebhookRejection; 5] = [
         WebhookRejection::Signature,
         WebhookRejection::Throttled,
         WebhookRejection::Malformed,
+        WebhookRejection::Stale,
+        WebhookRejection::Location,
     ];
 
     fn as_str(self) -> &'static str {
@@ -65,6 +71,8 @@ impl WebhookRejection {
             WebhookRejection::Signature => "signature",
             WebhookRejection::Throttled => "throttled",
             WebhookRejection::Malformed => "malformed",
+            WebhookRejection::Stale => "stale",
+            WebhookRejection::Location => "location",
         }
     }
 }

@@ -146,7 +146,7 @@ async fn rejected_webhooks_are_counted_by_reason(backend: Backend) {
     .await;
     let series = |reason: &str| format!("ops_webhooks_rejected_total{{reason=\"{reason}\"}}");
     let before = scrape(&app).await;
-    for reason in ["signature", "throttled", "malformed"] {
+    for reason in ["signature", "throttled", "malformed", "stale", "location"] {
         assert!(
             sample(&before, &series(reason)).is_some(),
             "{reason} is written before its first count:\n{before}"

@@ -111,6 +111,9 @@ async fn link_jobs(app: &TestApp) -> u64 {
         .unwrap()
 }
 
+/// What is sent, the form fields, and the status wanted.
+type Case = (&'static str, Vec<(&'static str, String)>, u16);
+
 async fn every_public_form_refuses_oversized_and_malformed_input(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let people_before = user::Entity::find().count(app.db().conn()).await.unwrap();
@@ -124,7 +127,7 @@ async fn every_public_form_refuses_oversized_and_malformed_input(backend: Backen
         "ann@exam\u{feff}ple.com",
         "ann@example.com\r\nBcc: x@example.com",
     ];
-    let mut cases: Vec<(&str, Vec<(&str, String)>, u16)> = vec![
+    let mut cases: Vec<Case> = vec![
         ("no email", vec![], 400),
         (
             "a huge email",

@@ -66,6 +66,8 @@ pub async fn receive_ghl_webhook(
         Err(WebhookError::Unauthorized) => Some(WebhookRejection::Signature),
         Err(WebhookError::TooManyRefusals(_)) => Some(WebhookRejection::Throttled),
         Err(WebhookError::Malformed(_)) => Some(WebhookRejection::Malformed),
+        Err(WebhookError::Refused(Refusal::Stale(_))) => Some(WebhookRejection::Stale),
+        Err(WebhookError::Refused(Refusal::ForeignLocation(_))) => Some(WebhookRejection::Location),
         Ok(_) | Err(WebhookError::Service(_)) => None,
     };
     if let Some(reason) = rejection {

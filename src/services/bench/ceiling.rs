@@ -198,6 +198,7 @@ pub async fn run_once(scenario: Scenario, ctx: &CeilingContext) -> Result<(), Se
                 intake::InboundEvent {
                     source: "ghl".to_string(),
                     dedupe_key: identity.dedupe_key("ghl"),
+                    earlier_key: None,
                     event_type: identity.event_type,
                     external_id: identity.entity_id,
                     payload: body,
