@@ -5,15 +5,16 @@
 //! after its last day, so one indexed query finds the items whatever DST does in between; the
 //! local day of each item is then worked out in Rust with the zone's own rules.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::{
-    ColumnTrait, Order, QueryFilter, QueryOrder,
+    ColumnTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Condition, Expr, ExprTrait},
 };
 use serde::Serialize;
+use uuid::Uuid;
 
 use super::{
     ServiceError,
@@ -29,6 +30,9 @@ use crate::{
 
 /// How many days the calendar shows when `to` is not given (today and the 13 after it).
 pub const DEFAULT_DAYS: i64 = 14;
+/// How many items a day lists in full; a busy day says how many more it has, so a range costs
+/// the same however many items fall in it.
+pub const DAY_ITEMS: usize = 10;
 /// The longest range one request may cover, in days (both ends included).
 pub const MAX_DAYS: i64 = 62;
 
@@ -50,7 +54,10 @@ pub struct CalendarRange {
 #[serde(rename_all = "camelCase")]
 pub struct CalendarDay {
     pub date: NaiveDate,
+    /// The day's first [`DAY_ITEMS`] items.
     pub items: Vec<WorkItemView>,
+    /// How many more items the day has (the work list filtered to the day shows them all).
+    pub more: u64,
 }
 
 /// `GET /api/calendar`: every day of the range, empty ones included.
@@ -113,14 +120,19 @@ pub fn local_date(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
     at.with_timezone(&tz).date_naive()
 }
 
-/// The items placed in `[start, end)`, in time order (public so the benchmark can explain the
-/// same SQL).
+/// The items placed in `[start, end)`, in time order, as `(id, type, start, due)`: the few
+/// columns that say which day an item lands on (public so the benchmark can explain the same
+/// SQL).
 pub fn range_select(
-    backend: sea_orm::DbBackend,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) -> sea_orm::Select<work_item::Entity> {
-    view::select_views(backend)
+) -> sea_orm::Selector<sea_orm::SelectGetableTuple<Placement>> {
+    work_item::Entity::find()
+        .select_only()
+        .column(work_item::Column::Id)
+        .column(work_item::Column::ItemType)
+        .column(work_item::Column::StartAt)
+        .column(work_item::Column::DueAt)
         .filter(work_item::Column::Status.ne(Status::Cancelled.as_str()))
         // The plain column ranges let each index narrow the search; the CASE picks the
         // instant that decides the day.
@@ -141,9 +153,15 @@ pub fn range_select(
         .filter(Expr::cust(PLACED_AT).lt(end))
         .order_by(Expr::cust(PLACED_AT), Order::Asc)
         .order_by_asc(work_item::Column::Id)
+        .into_tuple::<Placement>()
 }
 
-/// The items of `range`, grouped by local day in `tz`, in one query.
+/// What places an item on a day: its id, type, start and due time.
+pub type Placement = (Uuid, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The items of `range`, grouped by local day in `tz`: each day's first [`DAY_ITEMS`] in full
+/// and a count of the rest, in two queries whatever the number of items (one for the
+/// placements, one for the items shown).
 pub async fn calendar(db: &Db, tz: Tz, range: CalendarRange) -> Result<CalendarView, ServiceError> {
     let out_of_range = || ServiceError::invalid("from", "the range is outside the supported dates");
     let start = local_day_start(range.from, tz).ok_or_else(out_of_range)?;
@@ -153,11 +171,7 @@ pub async fn calendar(db: &Db, tz: Tz, range: CalendarRange) -> Result<CalendarV
         .and_then(|after| local_day_start(after, tz))
         .ok_or_else(out_of_range)?;
 
-    let rows = range_select(db.backend(), start, end)
-        .into_model::<WorkItemRow>()
-        .all(db.conn())
-        .await?;
-
+    let placements = range_select(start, end).all(db.conn()).await?;
     let mut days: Vec<CalendarDay> = range
         .from
         .iter_days()
@@ -165,17 +179,40 @@ pub async fn calendar(db: &Db, tz: Tz, range: CalendarRange) -> Result<CalendarV
         .map(|date| CalendarDay {
             date,
             items: Vec::new(),
+            more: 0,
         })
         .collect();
-    for row in rows {
-        let item = WorkItemView::from(row);
-        let Some(placed_at) = placed_at(&item) else {
+    // Which ids each day shows, in time order.
+    let mut shown: Vec<Vec<Uuid>> = vec![Vec::new(); days.len()];
+    for (id, item_type, start_at, due_at) in placements {
+        let Some(placed_at) = placed_at(&item_type, start_at, due_at) else {
             continue;
         };
         let index = (local_date(placed_at, tz) - range.from).num_days();
-        if let Some(day) = usize::try_from(index).ok().and_then(|i| days.get_mut(i)) {
-            day.items.push(item);
+        let Some(index) = usize::try_from(index).ok().filter(|i| *i < days.len()) else {
+            continue;
+        };
+        if shown[index].len() < DAY_ITEMS {
+            shown[index].push(id);
+        } else {
+            days[index].more += 1;
         }
+    }
+    let ids: Vec<Uuid> = shown.iter().flatten().copied().collect();
+    let mut items: HashMap<Uuid, WorkItemView> = HashMap::with_capacity(ids.len());
+    if !ids.is_empty() {
+        let rows = view::select_views(db.backend())
+            .filter(work_item::Column::Id.is_in(ids))
+            .into_model::<WorkItemRow>()
+            .all(db.conn())
+            .await?;
+        items.extend(
+            rows.into_iter()
+                .map(|row| (row.id, WorkItemView::from(row))),
+        );
+    }
+    for (day, ids) in days.iter_mut().zip(shown) {
+        day.items = ids.iter().filter_map(|id| items.remove(id)).collect();
     }
     Ok(CalendarView {
         from: range.from,
@@ -185,12 +222,15 @@ pub async fn calendar(db: &Db, tz: Tz, range: CalendarRange) -> Result<CalendarV
     })
 }
 
-/// The same choice as [`PLACED_AT`], for an item already loaded.
-fn placed_at(item: &WorkItemView) -> Option<DateTime<Utc>> {
-    if item.item_type == "EVENT" {
-        item.start_at.or(item.due_at)
+fn placed_at(
+    item_type: &str,
+    start_at: Option<DateTime<Utc>>,
+    due_at: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    if item_type == "EVENT" {
+        start_at.or(due_at)
     } else {
-        item.due_at.or(item.start_at)
+        due_at.or(start_at)
     }
 }
 

@@ -235,7 +235,82 @@ async fn bad_parameters_are_named_in_a_422(backend: Backend) {
     app.stop().await;
 }
 
+/// A busy day lists its first items in time order and counts the rest, so a range costs the
+/// same however full it is; the page links the rest to the work list of that day.
+async fn a_busy_day_lists_its_first_items_and_counts_the_rest(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = personas::staff(&app).await;
+    let extra = 3;
+    let total = ops_desktop::services::calendar::DAY_ITEMS + extra;
+    // Created latest first, so the order shown is the time order, not the order of creation.
+    for n in (0..total).rev() {
+        create_item(
+            &app,
+            &staff,
+            json!({"title": format!("Busy {n:02}"), "dueAt": format!("2030-01-12T09:{n:02}:00Z")}),
+        )
+        .await;
+    }
+    let (status, body) = call(
+        &app,
+        &staff,
+        Method::GET,
+        "/api/calendar?from=2030-01-10",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let busy = &body["data"]["days"][2];
+    assert_eq!(busy["date"], "2030-01-12");
+    let titles: Vec<&str> = busy["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["title"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..ops_desktop::services::calendar::DAY_ITEMS)
+        .map(|n| format!("Busy {n:02}"))
+        .collect();
+    assert_eq!(titles, expected, "the first items, in time order");
+    assert_eq!(busy["more"], extra as u64);
+    assert_eq!(body["data"]["days"][1]["more"], 0);
+
+    let page = staff
+        .client
+        .get(app.url("/calendar?from=2030-01-10"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("+{extra} more")),
+        "the page says how many more"
+    );
+    assert!(
+        page.contains("/work?dueFrom=2030-01-12&") && page.contains("dueTo=2030-01-12"),
+        "and links to them all"
+    );
+    let link = "/work?dueFrom=2030-01-12&dueTo=2030-01-12&sort=dueAt";
+    let listed = staff
+        .client
+        .get(app.url(link))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listed.contains("Busy 12") && listed.contains("Busy 00"),
+        "the day's work list has every item"
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
+    a_busy_day_lists_its_first_items_and_counts_the_rest,
     the_calendar_returns_the_next_14_days_items,
     items_land_on_their_local_day_across_dst_changes,
     bad_parameters_are_named_in_a_422,

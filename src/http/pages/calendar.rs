@@ -34,6 +34,9 @@ struct Day {
     heading: String,
     today: bool,
     entries: Vec<Entry>,
+    /// Items of the day beyond those listed, and where they all are.
+    more: u64,
+    more_href: String,
 }
 
 #[derive(Template)]
@@ -46,7 +49,7 @@ struct CalendarPage<'a> {
     previous: String,
     next: String,
     showing_today: bool,
-    total: usize,
+    total: u64,
 }
 
 fn day_heading(date: NaiveDate) -> String {
@@ -70,6 +73,11 @@ fn day(app: &App, names: &Names, today: NaiveDate, day: &CalendarDay) -> Day {
         date: day.date,
         heading: day_heading(day.date),
         today: day.date == today,
+        more: day.more,
+        more_href: format!(
+            "/work?dueFrom={date}&dueTo={date}&sort=dueAt",
+            date = day.date
+        ),
         entries: day
             .items
             .iter()
@@ -117,7 +125,11 @@ pub async fn get_calendar(
             previous: format!("/calendar?from={}", view.from - week),
             next: format!("/calendar?from={}", view.from + week),
             showing_today: (view.from..=view.to).contains(&today),
-            total: view.days.iter().map(|d| d.items.len()).sum(),
+            total: view
+                .days
+                .iter()
+                .map(|d| d.items.len() as u64 + d.more)
+                .sum(),
         };
         Ok::<_, AppError>(render(&app.settings, &chrome, StatusCode::OK, &page))
     }

@@ -71,8 +71,8 @@ pub async fn hot_plans(
         local_day_start(today, tz),
         local_day_start(today + Duration::days(calendar::DEFAULT_DAYS), tz),
     ) {
-        let range = calendar::range_select(backend, start, end);
-        plans.push(explain(db, "calendar (14 days)", range.build(backend)).await?);
+        let range = calendar::range_select(start, end).into_statement(backend);
+        plans.push(explain(db, "calendar (14 days)", range).await?);
     }
     for scenario in Scenario::ALL {
         if let Some(query) = parsed_list_query(*scenario, staff, me, tz) {
