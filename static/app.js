@@ -66,6 +66,26 @@
   const focusSearch = new URLSearchParams(window.location.search).get("focus") === "search";
   if (focusSearch) { const search = document.querySelector("[data-search]"); if (search) search.focus(); }
 
+  // ---- Sidebar: remember a collapsed sidebar and closed groups; Escape closes the drawer ----
+  // The CSS works from two checkboxes and <details> alone; this only carries their state from
+  // page to page, since without a script every page starts with the sidebar open.
+  function remembered(key) { try { return window.localStorage.getItem(key); } catch (_) { return null; } }
+  function remember(key, value) { try { window.localStorage.setItem(key, value); } catch (_) { /* private mode */ } }
+  const navHide = document.getElementById("nav-hide");
+  if (navHide) {
+    navHide.checked = remembered("ops.nav.hidden") === "1";
+    navHide.addEventListener("change", () => remember("ops.nav.hidden", navHide.checked ? "1" : "0"));
+  }
+  document.querySelectorAll("[data-nav-group]").forEach((group) => {
+    const key = "ops.nav.group." + group.dataset.navGroup;
+    if (remembered(key) === "closed") group.open = false;
+    group.addEventListener("toggle", () => remember(key, group.open ? "open" : "closed"));
+  });
+  const navOpen = document.getElementById("nav-open");
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && navOpen && navOpen.checked) { navOpen.checked = false; navOpen.focus(); }
+  });
+
   // ---- Board: drag and drop --------------------------------------------------------------
   let dragged = null;
   let origin = null;

@@ -2,7 +2,9 @@
 //! and my notifications, with the reading and marking of notifications. One query per list.
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -113,6 +115,18 @@ pub async fn inbox(db: &Db, me: UserId) -> Result<Inbox, ServiceError> {
         notifications,
         unread_count,
     })
+}
+
+/// How many open items wait on `me`: the sidebar's count beside the inbox.
+pub async fn waiting_count(db: &Db, me: UserId) -> Result<u64, ServiceError> {
+    Ok(work_item::Entity::find()
+        .filter(work_item::Column::WaitingOnUserId.eq(me.0))
+        .filter(
+            work_item::Column::Status
+                .is_not_in([Status::Done.as_str(), Status::Cancelled.as_str()]),
+        )
+        .count(db.conn())
+        .await?)
 }
 
 /// The parameters of `GET /api/notifications`.

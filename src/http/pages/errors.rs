@@ -133,6 +133,7 @@ pub fn status_page(status: StatusCode, details: Vec<String>) -> Response {
         user: None,
         flash: None,
         unread: 0,
+        waiting: 0,
         section: "",
         css_url: static_files::css_url(),
         js_url: static_files::js_url(),

@@ -45,6 +45,8 @@ pub struct Chrome {
     pub user: Option<ChromeUser>,
     pub flash: Option<Flash>,
     pub unread: u64,
+    /// Open items waiting on the signed-in person, shown beside the inbox entry.
+    pub waiting: u64,
     pub section: &'static str,
     pub css_url: &'static str,
     pub js_url: &'static str,
@@ -69,6 +71,7 @@ impl Chrome {
             }),
             flash: cookies::read_flash(headers).map(|raw| Flash::decode(&raw)),
             unread: 0,
+            waiting: 0,
             section: "",
             css_url: static_files::css_url(),
             js_url: static_files::js_url(),
@@ -86,6 +89,9 @@ impl Chrome {
         chrome.section = section;
         // A failed count must not cost the whole page; the badge just stays empty.
         chrome.unread = crate::services::notifications::unread_count(app.db.conn(), user.id)
+            .await
+            .unwrap_or(0);
+        chrome.waiting = crate::services::inbox::waiting_count(&app.db, user.id)
             .await
             .unwrap_or(0);
         chrome

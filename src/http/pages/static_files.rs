@@ -120,6 +120,8 @@ mod contrast_tests {
             ("accent", "bg"),
             ("accent-fg", "accent"),
             ("accent", "accent-soft"),
+            ("fg", "accent-soft"),
+            ("fg", "surface-2"),
             ("danger", "danger-soft"),
             ("danger", "surface"),
             ("ok", "ok-soft"),

@@ -108,11 +108,15 @@ pub async fn get_work_list(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let chrome = Chrome::load(&app, &user, &headers, "work").await;
+    let mut chrome = Chrome::load(&app, &user, &headers, "work").await;
     let pairs = match query_pairs(raw) {
         Ok(pairs) => meaningful(pairs),
         Err(error) => return error_page(&app.settings, &chrome, error),
     };
+    // "My work" in the sidebar is this list filtered to the person's own items.
+    if pairs.len() == 1 && pairs[0] == ("owner".to_string(), "me".to_string()) {
+        chrome.section = "mywork";
+    }
     let names = match present::names(&app).await {
         Ok(names) => names,
         Err(error) => return error_page(&app.settings, &chrome, error.into()),

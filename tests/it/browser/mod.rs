@@ -5,6 +5,7 @@
 
 mod driver;
 pub mod item_page;
+mod layout;
 mod navigation;
 mod scenarios;
 mod screenshots;

@@ -1,6 +1,6 @@
 //! A screenshot of every main page, light and dark, under `target/screenshots/`,
 //! taken on the demo data as its admin so every page (admin ones included) has
-//! something to show. A few pages are also shot at a phone's width. The test also checks
+//! something to show, at a laptop's width and a phone's. The test also checks
 //! that each page rendered (its `h1`), so a broken page fails here rather than in a picture.
 
 use std::path::Path;
@@ -13,12 +13,12 @@ use serde_json::json;
 use super::driver::{Browser, Driver, Scheme, screenshot_dir};
 use crate::support::{Backend, TestApp, TestOptions};
 
-const MORGAN: &str = "morgan@demo.opsdesktop.app";
+pub(super) const MORGAN: &str = "morgan@demo.opsdesktop.app";
 /// A demo item with something in every panel: waiting, proofing, checklist, subtasks.
 const ITEM_TITLE: &str = "Acme Co. blog: five ways to cut onboarding time";
 
 /// `(file name, path)`; `{item}` stands for the demo item's page.
-const PAGES: &[(&str, &str)] = &[
+pub(super) const PAGES: &[(&str, &str)] = &[
     ("dashboard", "/"),
     ("work", "/work"),
     ("board", "/board"),
@@ -37,11 +37,8 @@ const PAGES: &[(&str, &str)] = &[
     ("admin-rules", "/admin/rules"),
 ];
 
-/// Pages also shot 390 px wide, the width of a phone.
-const PHONE_PAGES: &[&str] = &["dashboard", "board", "item"];
-
-const DESKTOP_WIDTH: u32 = 1280;
-const PHONE_WIDTH: u32 = 390;
+const DESKTOP_WIDTH: u32 = 1440;
+pub(super) const PHONE_WIDTH: u32 = 390;
 
 async fn shoot_all(app: &TestApp, browser: &Browser, scheme: Scheme, dir: &Path) -> Vec<String> {
     assert_eq!(
@@ -58,19 +55,7 @@ async fn shoot_all(app: &TestApp, browser: &Browser, scheme: Scheme, dir: &Path)
     let mut made = vec![format!("signin-{}.png", scheme.name())];
 
     browser.sign_in(app, MORGAN, DEMO_PASSWORD).await;
-    browser.goto(app, "/work").await;
-    let item = browser
-        .js(
-            "const a = Array.from(document.querySelectorAll('a[href^=\"/work/\"]')) \
-               .find((l) => l.textContent.trim() === arguments[0]); \
-             return a ? a.getAttribute('href') : null;",
-            vec![json!(ITEM_TITLE)],
-        )
-        .await;
-    let item = item
-        .as_str()
-        .unwrap_or_else(|| panic!("the work list links to “{ITEM_TITLE}”"))
-        .to_string();
+    let item = demo_item_path(app, browser).await;
 
     for (name, path) in PAGES {
         let path = path.replace("{item}", &item);
@@ -84,13 +69,27 @@ async fn shoot_all(app: &TestApp, browser: &Browser, scheme: Scheme, dir: &Path)
         assert!(!heading.trim().is_empty(), "{name} has a heading");
         browser.screenshot(dir, name, scheme, DESKTOP_WIDTH).await;
         made.push(format!("{name}-{}.png", scheme.name()));
-        if scheme == Scheme::Light && PHONE_PAGES.contains(name) {
-            let phone = format!("{name}-phone");
-            browser.screenshot(dir, &phone, scheme, PHONE_WIDTH).await;
-            made.push(format!("{phone}-{}.png", scheme.name()));
-        }
+        let phone = format!("{name}-phone");
+        browser.screenshot(dir, &phone, scheme, PHONE_WIDTH).await;
+        made.push(format!("{phone}-{}.png", scheme.name()));
     }
     made
+}
+
+/// The path of the demo item with something in every panel, found on the work list.
+pub(super) async fn demo_item_path(app: &TestApp, browser: &Browser) -> String {
+    browser.goto(app, "/work").await;
+    let item = browser
+        .js(
+            "const a = Array.from(document.querySelectorAll('a[href^=\"/work/\"]')) \
+               .find((l) => l.textContent.trim() === arguments[0]); \
+             return a ? a.getAttribute('href') : null;",
+            vec![json!(ITEM_TITLE)],
+        )
+        .await;
+    item.as_str()
+        .unwrap_or_else(|| panic!("the work list links to “{ITEM_TITLE}”"))
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -54,7 +54,11 @@ async fn the_dashboard_shows_what_needs_me(backend: Backend) {
     assert!(section(&html, "id=\"count-open\">", "<").starts_with('4'));
     assert!(section(&html, "id=\"count-waiting\">", "<").starts_with('1'));
     assert!(section(&html, "id=\"count-proofing\">", "<").starts_with('1'));
-    assert!(html.contains("aria-current=\"page\">Dashboard"));
+    assert!(html.contains("aria-current=\"page\">Home"));
+    assert!(
+        section(&html, "id=\"nav-waiting\"", " waiting on you") == " title=\"1",
+        "the sidebar counts what waits on me"
+    );
 
     let (_, quiet) = page(&app, &admin, "/").await;
     assert!(
