@@ -64,6 +64,15 @@ pub async fn reject_control_characters(request: Request, next: Next) -> Response
         .await
 }
 
+/// The same check for a handler that reads a raw body whatever its label (the webhook route):
+/// a JSON body with a forbidden character is refused as the edge refuses a labelled one.
+pub fn refuse_raw_json(bytes: &[u8]) -> Option<Response> {
+    serde_json::from_slice::<Value>(bytes)
+        .ok()
+        .and_then(|value| json_problem(&value, "the JSON body"))
+        .map(|place| refusal(&place))
+}
+
 fn refusal(place: &str) -> Response {
     AppError::BadRequest(format!(
         "{place} contains a control character (such as NUL), which is not allowed"

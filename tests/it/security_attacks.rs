@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use crate::{
     on_both_backends,
     support::{
-        Backend, TestApp,
+        Backend, TestApp, TestOptions,
+        ghl::{self, WebhookSigner},
         personas::{self, hidden_csrf, new_client},
         work::call,
     },
@@ -248,7 +249,39 @@ async fn an_admin_cannot_invite_a_disguised_address(backend: Backend) {
     app.stop().await;
 }
 
+/// The edge refuses a NUL in JSON bodies, but it only reads bodies labelled JSON; the webhook
+/// route reads raw bytes whatever their label, and PostgreSQL cannot store a NUL in JSON.
+async fn a_webhook_with_a_nul_is_refused_whatever_its_label(backend: Backend) {
+    let signer = WebhookSigner::new();
+    let app = TestApp::spawn_with(
+        backend,
+        TestOptions {
+            env: signer.env(),
+            ..TestOptions::default()
+        },
+    )
+    .await;
+    let body = br#"{"contact_id": "c1", "note": "a\u0000b"}"#;
+    for content_type in ["application/json", "text/plain", ""] {
+        let response = reqwest::Client::new()
+            .post(app.url("/api/webhooks/ghl"))
+            .header("content-type", content_type)
+            .header("x-ghl-signature", signer.sign(body))
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{content_type:?}: {text}");
+        assert!(text.contains("character"), "{content_type:?}: {text}");
+    }
+    assert_eq!(ghl::count_events(&app).await, 0);
+    app.stop().await;
+}
+
 on_both_backends!(
+    a_webhook_with_a_nul_is_refused_whatever_its_label,
     sql_and_markup_in_input_stay_data,
     every_public_form_refuses_oversized_and_malformed_input,
     an_admin_cannot_invite_a_disguised_address,

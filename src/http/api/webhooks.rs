@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::{
     app::App,
-    http::error::AppError,
+    http::{edge, error::AppError},
     integrations::ghl::{delivery::Refusal, signature::WebhookCredentials},
     services::{
         events::intake::{self, WebhookError},
@@ -47,6 +47,10 @@ pub async fn receive_ghl_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // The edge checks only bodies labelled JSON; this route parses any label as JSON.
+    if let Some(refused) = edge::refuse_raw_json(&body) {
+        return refused;
+    }
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let credentials = WebhookCredentials {
         ghl_signature: header("x-ghl-signature"),
