@@ -52,6 +52,8 @@ struct WorkListPage<'a> {
     sorts: Vec<(&'static str, &'static str)>,
     next_link: Option<String>,
     csv_query: String,
+    /// How many filters are set, shown on the phone's Filters button.
+    active_filters: usize,
 }
 
 const SORTS: &[(&str, &str)] = &[
@@ -159,6 +161,7 @@ pub async fn get_work_list(
         .map(|(id, name)| (id.to_string(), name))
         .collect();
     people.sort_by(|a, b| a.1.cmp(&b.1));
+    let active_filters = without_cursor.iter().filter(|(n, _)| n != "sort").count();
     let page = WorkListPage {
         chrome: &chrome,
         f: echo(&pairs),
@@ -171,6 +174,7 @@ pub async fn get_work_list(
         sorts: SORTS.to_vec(),
         next_link,
         csv_query,
+        active_filters,
     };
     render(&app.settings, &chrome, status, &page)
 }
