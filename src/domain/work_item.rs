@@ -110,6 +110,15 @@ impl Status {
     pub fn is_open(self) -> bool {
         !matches!(self, Status::Done | Status::Cancelled)
     }
+
+    /// The names of the open statuses, for `status IN (...)` filters.
+    pub fn open_names() -> Vec<&'static str> {
+        Status::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str())
+            .collect()
+    }
 }
 
 /// What people read for each value: one name per concept, sentence case, on every page,

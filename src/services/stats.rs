@@ -83,15 +83,15 @@ pub struct Stats {
     pub median_cycle_time_hours: Option<f64>,
 }
 
-const CLOSED: [&str; 2] = ["DONE", "CANCELLED"];
-
-/// `COUNT(work_items.id)`, qualified so it stays unambiguous in a join.
+/// `COUNT(*)`: every row has an id, and counting rows lets an index that lacks `id` answer.
 fn count_ids() -> Expr {
-    Expr::col((work_item::Entity, work_item::Column::Id)).count()
+    Expr::cust("COUNT(*)")
 }
 
+/// Open items, named by their statuses (`IN`) rather than by the closed ones (`NOT IN`), so
+/// the `(status, ...)` indexes can seek to them instead of scanning every item.
 fn open_items() -> Select<work_item::Entity> {
-    work_item::Entity::find().filter(work_item::Column::Status.is_not_in(CLOSED))
+    work_item::Entity::find().filter(work_item::Column::Status.is_in(Status::open_names()))
 }
 
 async fn count(db: &Db, select: Select<work_item::Entity>) -> Result<i64, ServiceError> {

@@ -17,6 +17,7 @@ mod m0009_default_rules;
 mod m0010_notification_preferences;
 mod m0011_rate_limits;
 mod m0013_live_notify;
+mod m0015_view_indexes;
 
 /// Every migration, in the order it is applied. Applied ones are recorded in the `seaql_migrations`
 /// table under their file names (`m0001_people`, ...).
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_notification_preferences::Migration),
             Box::new(m0011_rate_limits::Migration),
             Box::new(m0013_live_notify::Migration),
+            Box::new(m0015_view_indexes::Migration),
         ]
     }
 }
