@@ -35,6 +35,10 @@ fn indexes() -> Vec<IndexCreateStatement> {
         index("work_items", &["status", "owner_id"]),
         index("work_items", &["status", "item_type"]),
         index("work_items", &["status", "completed_at", "created_at"]),
+        index(
+            "work_items",
+            &["status", "waiting_on_user_id", "waiting_since"],
+        ),
         index("work_items", &["waiting_on_user_id", "waiting_since"]),
         index("work_items", &["proof_status", "updated_at"]),
     ]
