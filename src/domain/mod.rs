@@ -8,6 +8,7 @@ pub mod patch;
 pub mod qc_rules;
 pub mod rank;
 pub mod recurrence;
+pub mod recurrence_picker;
 pub mod redirect;
 pub mod user;
 pub mod work_item;
