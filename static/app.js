@@ -28,6 +28,16 @@
     return (result.data && result.data.error) || "Something went wrong (" + result.status + ")";
   }
 
+  // ---- Time zone: until a person chooses one, offer the browser's --------------------------
+  const offer = document.querySelector("[data-tz-offer]");
+  const browserZone = window.Intl ? Intl.DateTimeFormat().resolvedOptions().timeZone : "";
+  if (offer && browserZone) {
+    offer.querySelector("[data-tz-name]").textContent = browserZone;
+    offer.querySelector("[data-tz-use]").value = browserZone;
+    offer.querySelector("[data-tz-next]").value = window.location.pathname + window.location.search;
+    offer.hidden = false;
+  }
+
   // ---- Keyboard shortcuts ----------------------------------------------------------------
   const dialog = document.getElementById("shortcuts");
   function typing(target) {

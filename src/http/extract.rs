@@ -46,6 +46,8 @@ pub struct CurrentUser {
     pub name: String,
     pub role: Role,
     pub via: AuthVia,
+    /// The zone the person chose, if they chose one.
+    pub time_zone: Option<chrono_tz::Tz>,
 }
 
 impl CurrentUser {
@@ -56,6 +58,7 @@ impl CurrentUser {
             name: user.name.clone(),
             role: user.role.parse().unwrap_or(Role::Staff),
             via,
+            time_zone: user.time_zone.as_deref().and_then(|z| z.parse().ok()),
         }
     }
 

@@ -47,6 +47,11 @@ fn routes() -> Routes {
         )
         .post("/profile/tokens", SignedIn, profile::post_profile_token)
         .post(
+            "/profile/time-zone",
+            SignedIn,
+            super::pages::time_zone::post_time_zone,
+        )
+        .post(
             "/profile/tokens/{id}/revoke",
             SignedIn,
             profile::post_profile_token_revoke,

@@ -79,6 +79,7 @@ pub async fn seed(db: &Db, password: &str) -> Result<SeedOutcome, ServiceError> 
             created_at: Set(now),
             updated_at: Set(now),
             last_sign_in_at: Set(None),
+            time_zone: Set(None),
         }
         .insert(&txn)
         .await?;

@@ -26,6 +26,7 @@ pub mod signin;
 pub mod stats;
 pub mod subtasks;
 pub mod templates;
+pub mod time_zones;
 pub mod users;
 pub mod work_items;
 

@@ -70,6 +70,7 @@ pub async fn create_user(db: &Db, input: NewUser) -> Result<user::Model, Service
         created_at: Set(now),
         updated_at: Set(now),
         last_sign_in_at: Set(None),
+        time_zone: Set(None),
     };
     model
         .insert(db.conn())

@@ -22,6 +22,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub last_sign_in_at: Option<DateTimeUtc>,
+    /// An IANA zone name; `None` until the person chooses one (then `OPS_TIMEZONE` applies).
+    #[sea_orm(column_type = "Text")]
+    pub time_zone: Option<String>,
 }
 
 /// What belongs to a user. Items, comments and the like point at users too (`ON DELETE SET NULL`);

@@ -17,6 +17,7 @@ mod m0009_default_rules;
 mod m0010_notification_preferences;
 mod m0011_rate_limits;
 mod m0013_live_notify;
+mod m0014_person_time_zone;
 mod m0015_view_indexes;
 
 /// Every migration, in the order it is applied. Applied ones are recorded in the `seaql_migrations`
@@ -40,6 +41,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_rate_limits::Migration),
             Box::new(m0013_live_notify::Migration),
             Box::new(m0015_view_indexes::Migration),
+            // Landed after m0015: listed in the order databases receive them.
+            Box::new(m0014_person_time_zone::Migration),
         ]
     }
 }

@@ -247,7 +247,7 @@ pub async fn get_audit(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let chrome = Chrome::load(&app, &admin, &headers, "audit").await;
-    let tz = app.settings.timezone;
+    let tz = super::zone(&app, &admin);
     let filters = match query_pairs(raw) {
         Ok(pairs) => Filters::read(&pairs),
         Err(error) => return error_page(&app.settings, &chrome, error),

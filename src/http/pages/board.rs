@@ -95,7 +95,7 @@ pub async fn get_board(
         Ok(names) => names,
         Err(error) => return error_page(&app.settings, &chrome, error.into()),
     };
-    let tz = app.settings.timezone;
+    let tz = super::zone(&app, &user);
     let columns = loaded
         .into_iter()
         .map(|column| ColumnView {
@@ -142,7 +142,11 @@ pub async fn get_board_card(
     let result = async {
         let item = work_items::get(&app.db, WorkItemId(id)).await?;
         let names = present::names(&app).await?;
-        Ok::<_, crate::services::ServiceError>(CardView::new(&item, &names, app.settings.timezone))
+        Ok::<_, crate::services::ServiceError>(CardView::new(
+            &item,
+            &names,
+            super::zone(&app, &user),
+        ))
     }
     .await;
     match result {

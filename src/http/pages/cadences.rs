@@ -233,6 +233,7 @@ pub async fn post_cadence(
     CsrfForm { form, .. }: CsrfForm<CadenceForm>,
 ) -> Response {
     let actor = client.actor_for(&admin);
+    // Cadences repeat on the organisation's calendar, whoever edits them.
     let tz = app.settings.timezone;
     let result = match cadences::update(&app.db, &actor, tz, id, form.to_input(false)).await {
         Ok(_) => Ok(redirect_with_flash(

@@ -66,8 +66,7 @@ fn range_words(from: NaiveDate, to: NaiveDate) -> String {
     }
 }
 
-fn day(app: &App, names: &Names, today: NaiveDate, day: &CalendarDay) -> Day {
-    let tz = app.settings.timezone;
+fn day(tz: chrono_tz::Tz, names: &Names, today: NaiveDate, day: &CalendarDay) -> Day {
     let now = time::now();
     Day {
         date: day.date,
@@ -105,7 +104,7 @@ pub async fn get_calendar(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let chrome = Chrome::load(&app, &user, &headers, "calendar").await;
-    let tz = app.settings.timezone;
+    let tz = super::zone(&app, &user);
     let today = calendar::local_date(time::now(), tz);
     let result = async {
         let pairs = query_pairs(raw)?;
@@ -120,7 +119,7 @@ pub async fn get_calendar(
             days: view
                 .days
                 .iter()
-                .map(|d| day(&app, &names, today, d))
+                .map(|d| day(tz, &names, today, d))
                 .collect(),
             previous: format!("/calendar?from={}", view.from - week),
             next: format!("/calendar?from={}", view.from + week),

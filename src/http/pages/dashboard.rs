@@ -85,8 +85,7 @@ async fn my_due_soon(
 
 /// A list of open work on the work page, where it can be refined and bookmarked: due up to
 /// seven days from now, `mine` or everyone's, and from today on unless overdue ones count.
-fn due_link(app: &App, now: DateTime<Utc>, mine: bool) -> String {
-    let tz = app.settings.timezone;
+fn due_link(tz: chrono_tz::Tz, now: DateTime<Utc>, mine: bool) -> String {
     let last_day = (now + Duration::days(DUE_SOON_DAYS))
         .with_timezone(&tz)
         .date_naive();
@@ -121,7 +120,7 @@ async fn dashboard(
     chrome: &Chrome,
 ) -> Result<Response, ServiceError> {
     let now = time::now();
-    let tz = app.settings.timezone;
+    let tz = super::zone(app, user);
     let mine = inbox::inbox(&app.db, user.id).await?;
     let numbers = stats::stats(&app.db, tz, now).await?;
     let due = my_due_soon(app, user, now).await?;
@@ -140,8 +139,8 @@ async fn dashboard(
         waiting_more: mine.waiting_on_me.len().saturating_sub(SHOWN),
         due_soon: rows(&mut due.items.iter()),
         due_soon_more: due.next_cursor.is_some(),
-        due_soon_link: due_link(app, now, true),
-        due_week_link: due_link(app, now, false),
+        due_soon_link: due_link(tz, now, true),
+        due_week_link: due_link(tz, now, false),
         to_proof: rows(&mut mine.to_proof.iter()),
         to_proof_more: mine.to_proof.len().saturating_sub(SHOWN),
     };

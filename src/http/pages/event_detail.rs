@@ -46,7 +46,7 @@ pub async fn get_event(
     let external_id = summary.external_id.clone().unwrap_or_default();
     let page = EventDetailPage {
         chrome: &chrome,
-        e: EventRow::new(summary, app.settings.timezone),
+        e: EventRow::new(summary, super::zone(&app, &user)),
         direction,
         external_id,
         payload: serde_json::to_string_pretty(&payload).unwrap_or_default(),

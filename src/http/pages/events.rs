@@ -112,7 +112,7 @@ pub async fn get_events(
         Ok(queues) => queues,
         Err(error) => return error_page(&app.settings, &chrome, error.into()),
     };
-    let tz = app.settings.timezone;
+    let tz = super::zone(&app, &user);
     let mut states: Vec<&'static str> = state::INBOUND
         .iter()
         .chain(state::OUTBOUND)

@@ -78,7 +78,7 @@ async fn inbox_page(
     chrome: &Chrome,
 ) -> Result<Response, ServiceError> {
     let now = time::now();
-    let tz = app.settings.timezone;
+    let tz = super::zone(app, user);
     let mine = inbox::inbox(&app.db, user.id).await?;
     let names = Names::load(app).await?;
     let page = InboxPage {

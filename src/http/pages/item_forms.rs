@@ -89,7 +89,7 @@ pub async fn post_item_subtask(
 ) -> Response {
     let input = subtasks::NewSubtask {
         title: form.title,
-        due_at: local_time(form.due_at.as_deref(), app.settings.timezone),
+        due_at: local_time(form.due_at.as_deref(), super::zone(&app, &user)),
         ..Default::default()
     };
     match subtasks::create(&app.db, &client.actor_for(&user), WorkItemId(id), input).await {

@@ -37,6 +37,7 @@ pub mod static_files;
 pub mod stats;
 pub mod template_form;
 pub mod templates;
+pub mod time_zone;
 pub mod work_list;
 
 /// What every page's frame shows: the signed-in person, their unread count, the section
@@ -57,6 +58,8 @@ pub struct ChromeUser {
     pub name: String,
     pub is_admin: bool,
     pub csrf: String,
+    /// Set until the person chooses a zone: the zone used meanwhile, whose offer the page shows.
+    pub zone_to_choose: Option<String>,
 }
 
 impl Chrome {
@@ -68,6 +71,7 @@ impl Chrome {
                 name: u.name.clone(),
                 is_admin: u.is_admin(),
                 csrf: u.csrf_token().to_string(),
+                zone_to_choose: None,
             }),
             flash: cookies::read_flash(headers).map(|raw| Flash::decode(&raw)),
             unread: 0,
@@ -87,6 +91,11 @@ impl Chrome {
     ) -> Chrome {
         let mut chrome = Chrome::new(Some(user), headers);
         chrome.section = section;
+        if let Some(me) = chrome.user.as_mut()
+            && user.time_zone.is_none()
+        {
+            me.zone_to_choose = Some(app.settings.timezone.name().to_string());
+        }
         // A failed count must not cost the whole page; the badge just stays empty.
         chrome.unread = crate::services::notifications::unread_count(app.db.conn(), user.id)
             .await
@@ -107,9 +116,10 @@ impl Chrome {
     }
 }
 
-/// The zone a person reads and types times in.
-pub fn zone(app: &crate::app::App, _user: &CurrentUser) -> chrono_tz::Tz {
-    app.settings.timezone
+/// The zone a person reads and types times in: their own, or `OPS_TIMEZONE` until they
+/// choose one.
+pub fn zone(app: &crate::app::App, user: &CurrentUser) -> chrono_tz::Tz {
+    user.time_zone.unwrap_or(app.settings.timezone)
 }
 
 /// Renders a template into a response, clearing the flash cookie once it has been shown.

@@ -130,7 +130,7 @@ pub async fn post_new_item(
     headers: HeaderMap,
     CsrfForm { user, form }: CsrfForm<NewItemForm>,
 ) -> Response {
-    let tz = app.settings.timezone;
+    let tz = super::zone(&app, &user);
     let chosen = filled(form.template_id.clone());
     let title_echo = form.title.clone().unwrap_or_default();
     let input = NewWorkItem {

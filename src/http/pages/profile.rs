@@ -63,6 +63,7 @@ struct ProfilePage<'a> {
 struct ProfileSpine {
     email: EmailPreferences,
     timezone: String,
+    zones: Vec<&'static str>,
     hours: Vec<(u32, String)>,
     feeds: Vec<FeedView>,
     new_feed_url: Option<String>,
@@ -76,7 +77,8 @@ impl ProfileSpine {
     ) -> Result<ProfileSpine, ServiceError> {
         Ok(ProfileSpine {
             email: email_notifications::preferences(app.db.conn(), user.id).await?,
-            timezone: app.settings.timezone.name().to_string(),
+            timezone: super::zone(app, user).name().to_string(),
+            zones: crate::services::time_zones::names().collect(),
             hours: (0..24).map(|h| (h, format!("{h:02}:00"))).collect(),
             feeds: calendar_feeds::list(app.db.conn(), user.id).await?,
             new_feed_url,

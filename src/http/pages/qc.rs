@@ -27,9 +27,8 @@ struct QcPage<'a> {
     rows: Vec<ItemRow>,
 }
 
-async fn qc_page(app: &App, chrome: &Chrome) -> Result<Response, ServiceError> {
+async fn qc_page(app: &App, chrome: &Chrome, tz: chrono_tz::Tz) -> Result<Response, ServiceError> {
     let now = time::now();
-    let tz = app.settings.timezone;
     let queue = qc::queue(&app.db).await?;
     let names = Names::load(app).await?;
     let page = QcPage {
@@ -49,7 +48,7 @@ pub async fn get_qc_queue(
     headers: HeaderMap,
 ) -> Response {
     let chrome = Chrome::load(&app, &user, &headers, "qc").await;
-    qc_page(&app, &chrome)
+    qc_page(&app, &chrome, super::zone(&app, &user))
         .await
         .unwrap_or_else(|error| error_page(&app.settings, &chrome, error.into()))
 }

@@ -115,9 +115,12 @@ fn figures(numbers: &Stats) -> Vec<Figure> {
     ]
 }
 
-async fn stats_page(app: &App, chrome: &Chrome) -> Result<Response, ServiceError> {
+async fn stats_page(
+    app: &App,
+    chrome: &Chrome,
+    tz: chrono_tz::Tz,
+) -> Result<Response, ServiceError> {
     let now = time::now();
-    let tz = app.settings.timezone;
     let numbers = stats::stats(&app.db, tz, now).await?;
     let since = |at: DateTime<chrono::Utc>| {
         format!(
@@ -148,7 +151,7 @@ async fn stats_page(app: &App, chrome: &Chrome) -> Result<Response, ServiceError
 /// `GET /stats`
 pub async fn get_stats(State(app): State<App>, user: CurrentUser, headers: HeaderMap) -> Response {
     let chrome = Chrome::load(&app, &user, &headers, "stats").await;
-    stats_page(&app, &chrome)
+    stats_page(&app, &chrome, super::zone(&app, &user))
         .await
         .unwrap_or_else(|error| error_page(&app.settings, &chrome, error.into()))
 }

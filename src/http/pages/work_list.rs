@@ -124,13 +124,13 @@ pub async fn get_work_list(
         Err(error) => return error_page(&app.settings, &chrome, error.into()),
     };
     let (rows, problems, next_cursor, status) =
-        match list_query::parse(&pairs, user.id, app.settings.timezone) {
+        match list_query::parse(&pairs, user.id, super::zone(&app, &user)) {
             Ok(query) => match list::list(&app.db, &query).await {
                 Ok(page) => {
                     let rows = page
                         .items
                         .iter()
-                        .map(|i| CardView::new(i, &names, app.settings.timezone))
+                        .map(|i| CardView::new(i, &names, super::zone(&app, &user)))
                         .collect();
                     (rows, Vec::new(), page.next_cursor, StatusCode::OK)
                 }

@@ -46,6 +46,7 @@ async fn add_user(db: &Db, email: String, name: String, role: &str) -> Result<Uu
         created_at: Set(now),
         updated_at: Set(now),
         last_sign_in_at: Set(None),
+        time_zone: Set(None),
     }
     .insert(db.conn())
     .await?;

@@ -9,3 +9,4 @@ mod layout;
 mod navigation;
 mod scenarios;
 mod screenshots;
+mod time_zones;
