@@ -77,7 +77,7 @@ impl Application {
         worker_config: WorkerConfig,
         extra_routes: axum::Router<App>,
     ) -> anyhow::Result<Application> {
-        let db = Db::connect(&settings.database_url).await?;
+        let db = Db::connect_with(&settings.database_url, &settings.timeouts).await?;
         db.refuse_newer().await?;
         crate::services::backups::before_migrations(&db, &settings).await?;
         db.migrate().await.map_err(|error| match error {

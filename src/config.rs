@@ -17,9 +17,11 @@ mod production;
 mod report;
 mod rules;
 mod sessions;
+mod timeouts;
 
 pub use backup::BackupSettings;
 pub use report::{ConfigProblem, ConfigReport};
+pub use timeouts::Timeouts;
 
 /// HighLevel's public API base; overridable with `GHL_API_BASE` (tests point it at a mock).
 pub const DEFAULT_GHL_API_BASE: &str = "https://services.leadconnectorhq.com";
@@ -144,6 +146,8 @@ pub struct Settings {
     pub metrics_token: Option<SecretString>,
     /// The scheduled backup job.
     pub backup: BackupSettings,
+    /// How long requests, statements, connections and streams may take.
+    pub timeouts: Timeouts,
 }
 
 impl Settings {

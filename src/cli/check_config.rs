@@ -64,4 +64,12 @@ fn print_summary(s: &Settings) {
     } else {
         println!("  backups            off (set BACKUP_INTERVAL_HOURS)");
     }
+    let t = &s.timeouts;
+    println!(
+        "  time limits        request {} s, statement {} s, connection {} s, stream {} s",
+        t.request.as_secs(),
+        t.statement.as_secs(),
+        t.acquire.as_secs(),
+        t.stream_max.as_secs()
+    );
 }

@@ -185,6 +185,7 @@ pub(super) fn build(lookup: Lookup<'_>) -> Result<Settings, ConfigReport> {
         trusted_proxies: super::network::read_trusted_proxies(lookup, &mut report),
         metrics_token: lookup("METRICS_TOKEN").map(SecretString::from),
         backup,
+        timeouts: super::timeouts::read(lookup, &mut report),
     };
 
     if production {
@@ -274,7 +275,7 @@ fn parse_or<T: FromStr<Err = String>>(
     }
 }
 
-fn positive(
+pub(super) fn positive(
     lookup: Lookup<'_>,
     report: &mut ConfigReport,
     name: &'static str,

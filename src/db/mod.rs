@@ -6,17 +6,18 @@
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    RuntimeErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
-use crate::config::DatabaseUrl;
+use crate::config::{DatabaseUrl, Timeouts};
 
 pub mod backup;
 pub mod entities;
 pub mod migrations;
 pub mod outage;
+mod pool;
 pub mod time;
 
 pub use migrations::Migrator;
@@ -89,40 +90,48 @@ pub enum MigrateError {
 #[derive(Clone, Debug)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// How long background work waits for one database step (see [`Db::bounded`]).
+    step_limit: Duration,
 }
 
 impl Db {
-    /// Opens the pool. For SQLite the file and its folder are created when missing (private
-    /// to the service's user) and the pragmas of docs/ARCHITECTURE.md are applied to every connection.
+    /// Opens the pool with the default time limits.
     pub async fn connect(url: &DatabaseUrl) -> anyhow::Result<Db> {
+        Db::connect_with(url, &Timeouts::default()).await
+    }
+
+    /// Opens the pool. For SQLite the file and its folder are created when missing (private
+    /// to the service's user) and the pragmas of docs/ARCHITECTURE.md are applied to every
+    /// connection; PostgreSQL connections get the statement timeout and keepalives of
+    /// `limits` (see `pool.rs`).
+    pub async fn connect_with(url: &DatabaseUrl, limits: &Timeouts) -> anyhow::Result<Db> {
         if let DatabaseUrl::Sqlite { path, .. } = url {
             prepare_sqlite_file(path)?;
         }
-        let mut options = ConnectOptions::new(url.expose().to_string());
-        options
-            .sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(5));
-        match url {
-            DatabaseUrl::Sqlite { .. } => {
-                options.max_connections(8).min_connections(1);
-                options.map_sqlx_sqlite_opts(|opts| {
-                    opts.create_if_missing(true)
-                        .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                        .busy_timeout(Duration::from_secs(5))
-                        .foreign_keys(true)
-                        // FULL: a webhook acknowledged to its sender must survive a power cut.
-                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
-                });
-            }
-            DatabaseUrl::Postgres { .. } => {
-                options.max_connections(16).min_connections(0);
-            }
-        }
+        let options = pool::options(url, limits);
         let conn = Database::connect(options)
             .await
             .map_err(|error| anyhow::anyhow!("cannot open {}: {error}", url.describe()))?;
-        Ok(Db { conn })
+        Ok(Db {
+            conn,
+            step_limit: limits.database_step(),
+        })
+    }
+
+    /// Runs one step of background work (a job's bookkeeping, a stream's poll, a page of an
+    /// export) with a deadline. Requests have the request timeout; this bounds the work no
+    /// request waits for, so a silent database cannot hold it forever.
+    pub async fn bounded<T, E: From<DbErr>>(
+        &self,
+        step: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        match tokio::time::timeout(self.step_limit, step).await {
+            Ok(result) => result,
+            Err(_) => Err(E::from(DbErr::Conn(RuntimeErr::Internal(format!(
+                "the database did not answer within {} s",
+                self.step_limit.as_secs()
+            ))))),
+        }
     }
 
     /// The pool, for reads (and for writes that are a single statement).
@@ -158,6 +167,9 @@ impl Db {
         match self.backend() {
             DbBackend::Postgres => {
                 let txn = self.conn.begin().await?;
+                // A migration may rightly take longer than any request's statement.
+                txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+                    .await?;
                 txn.execute_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
                     "SELECT pg_advisory_xact_lock($1)",

@@ -1,7 +1,12 @@
 //! Middleware: request ids and the one log line per request, JSON errors under `/api`,
 //! security headers, and the panic guard.
 
-use std::{any::Any, net::SocketAddr, sync::Arc, time::Instant};
+use std::{
+    any::Any,
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use axum::{
     Json,
@@ -16,7 +21,7 @@ use tracing::{Instrument, info, info_span};
 use super::{
     client_address::{ClientAddress, client_address},
     context::{self, RequestContext},
-    error::{internal_error_body, status_error_body},
+    error::{AppError, internal_error_body, status_error_body},
     extract::is_api_path,
 };
 
@@ -78,6 +83,19 @@ pub async fn observe(
             .insert(REQUEST_ID_HEADER.clone(), value);
     }
     response
+}
+
+/// Answers 503 when the handler has not produced a response within `limit`; the handler is
+/// dropped, which cancels its database work. This bounds the time to the response's head:
+/// streamed bodies (live updates, CSV exports) begin at once and carry their own limits.
+pub async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(limit_secs = limit.as_secs(), "request timed out");
+            AppError::TimedOut.into_response()
+        }
+    }
 }
 
 /// Records the matched route template for the log line (runs after routing).

@@ -502,6 +502,7 @@ pub fn build(app: App, extra_routes: Router<App>) -> Router {
     let https = app.settings.serves_https();
     let trusted_proxies = std::sync::Arc::new(app.settings.trusted_proxies.clone());
     let auditing = app.clone();
+    let request_limit = app.settings.timeouts.request;
     let (declared, _) = routes().into_parts();
     let routes = declared
         .merge(extra_routes)
@@ -515,6 +516,10 @@ pub fn build(app: App, extra_routes: Router<App>) -> Router {
         .layer(middleware::from_fn(edge::reject_control_characters))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(mw::panic_response))
+        .layer(middleware::from_fn_with_state(
+            request_limit,
+            mw::time_limit,
+        ))
         .layer(middleware::from_fn(mw::json_errors_for_api))
         .layer(middleware::from_fn(mw::html_errors_for_pages))
         .layer(middleware::from_fn(edge::no_store_when_signed_in))

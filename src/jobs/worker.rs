@@ -95,8 +95,16 @@ impl Worker {
     /// Claims and runs at most one job. Returns whether there was one.
     pub async fn run_once(&self) -> anyhow::Result<bool> {
         let now = time::now();
-        let Some(job) =
-            claim::claim_next(self.app.db.conn(), &self.worker_id, now, now + self.lease()).await?
+        let Some(job) = self
+            .app
+            .db
+            .bounded(claim::claim_next(
+                self.app.db.conn(),
+                &self.worker_id,
+                now,
+                now + self.lease(),
+            ))
+            .await?
         else {
             return Ok(false);
         };
@@ -120,7 +128,12 @@ impl Worker {
         let now = time::now();
         match outcome {
             Ok(()) => {
-                if claim::mark_done(conn, job.id, &self.worker_id, now).await? {
+                if self
+                    .app
+                    .db
+                    .bounded(claim::mark_done(conn, job.id, &self.worker_id, now))
+                    .await?
+                {
                     crate::telemetry::metrics::record_job(&job.kind, "done");
                     info!("job done");
                 } else {
@@ -137,7 +150,17 @@ impl Worker {
                     self.config.max_backoff,
                 );
                 let next = AfterFailure::RetryAt(now + to_delta(delay));
-                claim::mark_failed(conn, job.id, &self.worker_id, &error, next, now).await?;
+                self.app
+                    .db
+                    .bounded(claim::mark_failed(
+                        conn,
+                        job.id,
+                        &self.worker_id,
+                        &error,
+                        next,
+                        now,
+                    ))
+                    .await?;
                 crate::telemetry::metrics::record_job(&job.kind, "retry");
                 warn!(%error, "job attempt failed; will retry");
             }
@@ -157,15 +180,17 @@ impl Worker {
         let now = time::now();
         match step {
             Ok(()) => {
-                claim::mark_failed(
-                    conn,
-                    job.id,
-                    &self.worker_id,
-                    error,
-                    AfterFailure::GiveUp,
-                    now,
-                )
-                .await?;
+                self.app
+                    .db
+                    .bounded(claim::mark_failed(
+                        conn,
+                        job.id,
+                        &self.worker_id,
+                        error,
+                        AfterFailure::GiveUp,
+                        now,
+                    ))
+                    .await?;
                 crate::telemetry::metrics::record_job(&job.kind, "failed");
                 warn!(%error, "job failed for good");
             }
@@ -173,15 +198,17 @@ impl Worker {
                 let error =
                     format!("{error}; marking its work failed did not work: {step_error:#}");
                 let retry_at = now + to_delta(self.config.base_backoff);
-                claim::mark_failed(
-                    conn,
-                    job.id,
-                    &self.worker_id,
-                    &error,
-                    AfterFailure::RetryAt(retry_at),
-                    now,
-                )
-                .await?;
+                self.app
+                    .db
+                    .bounded(claim::mark_failed(
+                        conn,
+                        job.id,
+                        &self.worker_id,
+                        &error,
+                        AfterFailure::RetryAt(retry_at),
+                        now,
+                    ))
+                    .await?;
                 warn!(%error, "job gave up but its gave-up step failed; will try the step again");
             }
         }
@@ -210,7 +237,7 @@ impl Worker {
                 }
                 _ = tokio::time::sleep(beat) => {
                     let until = time::now() + self.lease();
-                    if let Err(error) = claim::extend_lease(self.app.db.conn(), job_id, &self.worker_id, until).await {
+                    if let Err(error) = self.app.db.bounded(claim::extend_lease(self.app.db.conn(), job_id, &self.worker_id, until)).await {
                         warn!(%error, "could not extend the job's lease");
                     }
                 }

@@ -73,6 +73,7 @@ mod security_limits;
 mod session_endings;
 mod shutdown;
 mod sqlite_writes;
+mod time_limits;
 mod upgrade_fixtures;
 mod upgrade_newer;
 mod webhook_replay;

@@ -1,11 +1,16 @@
 //! Work items as CSV: a header, then one line per item, streamed page by page so an export
 //! of thousands of items never sits in memory whole.
 
+use std::time::{Duration, Instant};
+
 use axum::body::{Body, Bytes};
 
 use crate::{
     db::Db,
-    services::work_items::{WorkItemView, list, list_query::ListQuery},
+    services::{
+        ServiceError,
+        work_items::{WorkItemView, list, list_query::ListQuery},
+    },
 };
 
 const HEADER: &[&str] = &[
@@ -82,12 +87,14 @@ fn row(item: &WorkItemView) -> String {
     ])
 }
 
-/// The response body: the header line, then each page as it is read.
-pub fn stream(db: Db, query: ListQuery) -> Body {
+/// The response body: the header line, then each page as it is read. Each page's query has
+/// a deadline, and the whole export stops with an error after `max_life`.
+pub fn stream(db: Db, query: ListQuery, max_life: Duration) -> Body {
+    let ends_at = Instant::now() + max_life;
     let header = Some(Bytes::from(line(HEADER.iter().map(|h| h.to_string()))));
     let state = (db, query, header, false);
     let pages =
-        futures_util::stream::unfold(state, |(db, mut query, header, finished)| async move {
+        futures_util::stream::unfold(state, move |(db, mut query, header, finished)| async move {
             if let Some(header) = header {
                 return Some((
                     Ok::<Bytes, std::io::Error>(header),
@@ -97,7 +104,24 @@ pub fn stream(db: Db, query: ListQuery) -> Body {
             if finished {
                 return None;
             }
-            match list::next_page(&db, &mut query).await {
+            if Instant::now() >= ends_at {
+                tracing::warn!("CSV export stopped: it ran longer than STREAM_MAX_SECS");
+                return Some((
+                    Err(std::io::Error::other("export took too long")),
+                    (db, query, None, true),
+                ));
+            }
+            let page = tokio::time::timeout_at(
+                ends_at.into(),
+                db.bounded(list::next_page(&db, &mut query)),
+            )
+            .await
+            .unwrap_or_else(|_| {
+                Err(ServiceError::Unavailable(anyhow::anyhow!(
+                    "the export ran out of time"
+                )))
+            });
+            match page {
                 Ok(Some(items)) => {
                     let finished = query.cursor.is_none();
                     let text: String = items.iter().map(row).collect();

@@ -1,10 +1,11 @@
 //! `GET /api/stream`: Server-Sent Events carrying item changes, so another person's change
 //! appears without a reload. On PostgreSQL the changes come from the instance's listener
 //! (`services::live::hub`) as soon as any instance commits them; on SQLite, and on PostgreSQL
-//! while the listener is reconnecting, each connection polls the database once a second. The
-//! stream ends when the server shuts down so graceful shutdown is not held up, and when the session
-//! or token it was opened with stops working (sign-out, deactivation, revocation, expiry):
-//! the request was authenticated once, so the stream asks again while it runs.
+//! while the listener is reconnecting, each connection polls the database once a second, each
+//! poll with a deadline. The stream ends after `STREAM_MAX_SECS` (the browser reconnects), when
+//! the server shuts down so graceful shutdown is not held up, and when the session or token it
+//! was opened with stops working (sign-out, deactivation, revocation, expiry): the request was
+//! authenticated once, so the stream asks again while it runs.
 
 use std::{convert::Infallible, time::Duration};
 
@@ -55,6 +56,8 @@ pub async fn get_stream(
     let live = app.live.subscribe();
     // Opened now, so there is nothing earlier to catch up with.
     let caught_up = *live.listening.borrow();
+    // The stream ends at `STREAM_MAX_SECS`; the browser's EventSource reconnects by itself.
+    let ends_at = Instant::now() + app.settings.timeouts.stream_max;
     let state = StreamState {
         app,
         via: user.via,
@@ -64,7 +67,7 @@ pub async fn get_stream(
         pending: Vec::new(),
         checked_at: Instant::now(),
     };
-    let events = futures_util::stream::unfold(state, |mut state| async move {
+    let events = futures_util::stream::unfold(state, move |mut state| async move {
         loop {
             if let Some(event) = state.pending.pop() {
                 return Some((Ok(event), state));
@@ -83,12 +86,14 @@ pub async fn get_stream(
                     },
                     _ = state.live.listening.changed() => {}
                     _ = tokio::time::sleep(AUTH_RECHECK) => {}
+                    _ = tokio::time::sleep_until(ends_at) => return None,
                     _ = shutdown.changed() => return None,
                 }
             } else {
                 if listening.is_none() {
                     tokio::select! {
                         _ = tokio::time::sleep(POLL) => {}
+                        _ = tokio::time::sleep_until(ends_at) => return None,
                         _ = shutdown.changed() => return None,
                     }
                 }
@@ -115,7 +120,8 @@ pub async fn get_stream(
 impl StreamState {
     /// Reads what changed since the last change sent; false when the database could not say.
     async fn poll(&mut self) -> bool {
-        match live::changes_since(&self.app.db, self.since).await {
+        let read = live::changes_since(&self.app.db, self.since);
+        match self.app.db.bounded(read).await {
             Ok(changes) => {
                 self.queue(&changes);
                 true
@@ -146,12 +152,15 @@ impl StreamState {
 /// Whether the stream's session or token still works. A failed check ends the stream too:
 /// the browser reconnects, and the new request is authenticated afresh.
 async fn still_allowed(app: &App, via: &AuthVia) -> bool {
-    let live = match via {
-        AuthVia::Session { session_id, .. } => {
-            sessions::is_live(app.db.conn(), *session_id, app.session_policy()).await
+    let check = async {
+        match via {
+            AuthVia::Session { session_id, .. } => {
+                sessions::is_live(app.db.conn(), *session_id, app.session_policy()).await
+            }
+            AuthVia::ApiToken { token_id } => api_tokens::is_live(app.db.conn(), *token_id).await,
         }
-        AuthVia::ApiToken { token_id } => api_tokens::is_live(app.db.conn(), *token_id).await,
     };
+    let live = app.db.bounded(check).await;
     live.unwrap_or_else(|error| {
         tracing::warn!(error = ?error, "the live stream could not recheck its sign-in");
         false

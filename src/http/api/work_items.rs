@@ -211,7 +211,7 @@ pub async fn export_work_items_csv(
     )?;
     query.cursor = None;
     query.limit = work_items::list_query::MAX_LIMIT;
-    let body = super::csv::stream(app.db.clone(), query);
+    let body = super::csv::stream(app.db.clone(), query, app.settings.timeouts.stream_max);
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
