@@ -16,7 +16,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use tracing::{Instrument, info, info_span};
+use tracing::{Instrument, info, info_span, warn};
 
 use super::{
     client_address::{ClientAddress, client_address},
@@ -66,16 +66,27 @@ pub async fn observe(
         .unwrap_or_else(|| "<unmatched>".to_string());
     crate::telemetry::metrics::record_request(method.as_str(), &route, status, latency_ms / 1000.0);
     let user_id = request_context.user_id();
+    // A 5xx is a warning, so that a flood of them during an outage is summarised (see
+    // `telemetry::throttle`) rather than written line by line.
+    macro_rules! request_line {
+        ($level:ident) => {
+            $level!(
+                method = %method,
+                route = %route,
+                status,
+                latency_ms = format_args!("{latency_ms:.2}"),
+                user_id = user_id.as_deref(),
+                client_ip = client_ip.map(tracing::field::display),
+                "request"
+            )
+        };
+    }
     span.in_scope(|| {
-        info!(
-            method = %method,
-            route = %route,
-            status,
-            latency_ms = format_args!("{latency_ms:.2}"),
-            user_id = user_id.as_deref(),
-            client_ip = client_ip.map(tracing::field::display),
-            "request"
-        )
+        if status >= 500 {
+            request_line!(warn)
+        } else {
+            request_line!(info)
+        }
     });
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response

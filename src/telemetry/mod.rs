@@ -1,4 +1,5 @@
-//! Logging set-up: pretty lines in development, JSON with `LOG_FORMAT=json`.
+//! Logging set-up: pretty lines in development, JSON with `LOG_FORMAT=json`; repeated
+//! warnings and errors summarised (see `throttle.rs`).
 
 use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};
 
@@ -7,8 +8,15 @@ use crate::config::LogFormat;
 /// Installs the global subscriber. Safe to call more than once (later calls do nothing), so
 /// commands and tests can both call it.
 pub fn init(level: &str, format: LogFormat) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| install(level, format));
+}
+
+fn install(level: &str, format: LogFormat) {
     let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let registry = tracing_subscriber::registry().with(filter);
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(throttle::Throttle::start());
     let _ = match format {
         LogFormat::Json => registry
             .with(
@@ -24,3 +32,4 @@ pub fn init(level: &str, format: LogFormat) {
 }
 
 pub mod metrics;
+pub mod throttle;

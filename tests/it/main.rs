@@ -57,6 +57,7 @@ mod metrics_alerts;
 mod migrations;
 mod ops_commands;
 mod outage;
+mod outage_logs;
 mod pages_item_save;
 mod pages_rules;
 mod pages_secondary;

@@ -56,6 +56,11 @@ impl OutageSwitch {
         (app, switch)
     }
 
+    /// The database behind the switch (connect to it directly, not through the switch).
+    pub fn database(&self) -> &TestDatabase {
+        &self.database
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.proxy.is_some()
     }
