@@ -137,8 +137,9 @@ impl Application {
             extra_routes,
             shutdown_tx,
         } = self;
-        let worker = Worker::new(app.clone(), registry, worker_config);
-        let worker_task = tokio::spawn(worker.run(app.shutdown.clone()));
+        let (release_tx, release_rx) = watch::channel(false);
+        let worker = Worker::new(app.clone(), registry, worker_config, release_rx);
+        let mut worker_task = tokio::spawn(worker.run(app.shutdown.clone()));
         // PostgreSQL pushes changes to every instance; SQLite's streams poll instead.
         let listener_task = match &app.settings.database_url {
             DatabaseUrl::Postgres { .. } => Some(tokio::spawn(app.live.clone().run_listener(
@@ -178,9 +179,20 @@ impl Application {
         let remaining = SHUTDOWN_GRACE
             .saturating_sub(elapsed)
             .max(Duration::from_millis(500));
-        match tokio::time::timeout(remaining, worker_task).await {
-            Ok(_) => {}
-            Err(_) => warn!("the running job did not finish within the grace period"),
+        if tokio::time::timeout(remaining, &mut worker_task)
+            .await
+            .is_err()
+        {
+            // Stop the job and hand it back before the pool closes under it.
+            info!("the running job did not finish within the grace period; stopping it");
+            let _ = release_tx.send(true);
+            if tokio::time::timeout(Duration::from_secs(2), &mut worker_task)
+                .await
+                .is_err()
+            {
+                warn!("the worker did not stop in time; its job runs again when its lease lapses");
+                worker_task.abort();
+            }
         }
         if let Some(task) = listener_task {
             task.abort();

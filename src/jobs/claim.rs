@@ -149,3 +149,33 @@ pub(super) async fn extend_lease(
         .await?;
     Ok(())
 }
+
+/// Hands a job this worker holds back to the queue, due now, as if this attempt had not
+/// started: the process is stopping and cut the attempt short, which says nothing about the
+/// job, so it does not count against the job's attempts.
+pub(super) async fn release(
+    conn: &impl ConnectionTrait,
+    id: JobId,
+    worker_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = job::Entity::update_many()
+        .col_expr(job::Column::State, Expr::value(state::QUEUED))
+        .col_expr(
+            job::Column::Attempts,
+            sea_orm::sea_query::ExprTrait::sub(Expr::col(job::Column::Attempts), 1),
+        )
+        .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
+        .col_expr(
+            job::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(job::Column::RunAt, Expr::value(now))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::Id.eq(id.0))
+        .filter(job::Column::LockedBy.eq(worker_id))
+        .filter(job::Column::State.eq(state::RUNNING))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

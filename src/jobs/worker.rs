@@ -1,5 +1,6 @@
 //! The worker loop: claim a job, run its handler while keeping the lease fresh, record the
-//! outcome. On shutdown it stops claiming and lets the running job finish.
+//! outcome. On shutdown it stops claiming and lets the running job finish; a job still
+//! running when the grace period ends is stopped and handed back to the queue.
 
 use std::{sync::Arc, time::Duration};
 
@@ -12,6 +13,17 @@ use super::{
     claim::{self, AfterFailure},
 };
 use crate::{app::App, db::time};
+
+/// How long handing a stopped job back to the queue may take: it happens at the very end of
+/// the shutdown grace, and the process must be gone before an orchestrator kills it.
+const RELEASE_LIMIT: Duration = Duration::from_millis(1500);
+
+/// How a run of a job's handler ended.
+enum Ran {
+    Finished(Result<(), String>),
+    /// The process is stopping and cut the run short.
+    Stopped,
+}
 
 /// Tuning for the worker; tests shorten the waits.
 #[derive(Debug, Clone)]
@@ -46,20 +58,30 @@ pub struct Worker {
     registry: Arc<JobRegistry>,
     config: WorkerConfig,
     worker_id: String,
+    /// Turns true when a running job must stop now (the shutdown grace is over).
+    release: watch::Receiver<bool>,
 }
 
 impl Worker {
-    pub fn new(app: App, registry: Arc<JobRegistry>, config: WorkerConfig) -> Worker {
+    /// A worker whose running jobs stop and go back to the queue when `release` turns true.
+    pub fn new(
+        app: App,
+        registry: Arc<JobRegistry>,
+        config: WorkerConfig,
+        release: watch::Receiver<bool>,
+    ) -> Worker {
         let worker_id = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7().simple());
         Worker {
             app,
             registry,
             config,
             worker_id,
+            release,
         }
     }
 
-    /// Runs until `shutdown` turns true, then returns once every running job has finished.
+    /// Runs until `shutdown` turns true, then returns once every running job has finished
+    /// or, after `release`, has been handed back.
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
         // Recurring jobs this worker can run get their current slot queued (idempotent).
         let mut recurring = super::schedule::STANDARD.to_vec();
@@ -123,7 +145,10 @@ impl Worker {
         }
         let outcome = match self.registry.handler(&job.kind).cloned() {
             None => Err(format!("no handler for job kind `{}`", job.kind)),
-            Some(handler) => self.run_with_heartbeat(handler, job.clone()).await,
+            Some(handler) => match self.run_with_heartbeat(handler, job.clone()).await {
+                Ran::Finished(outcome) => outcome,
+                Ran::Stopped => return self.hand_back(&job).await,
+            },
         };
         let now = time::now();
         match outcome {
@@ -215,25 +240,54 @@ impl Worker {
         Ok(())
     }
 
+    /// Returns a job whose run the shutdown cut short to the queue, so the next worker runs
+    /// it at once instead of waiting for the lease to lapse.
+    async fn hand_back(&self, job: &ClaimedJob) -> anyhow::Result<()> {
+        let released = claim::release(self.app.db.conn(), job.id, &self.worker_id, time::now());
+        match tokio::time::timeout(RELEASE_LIMIT, released).await {
+            Ok(Ok(true)) => {
+                info!("shutting down: the running job was stopped and returned to the queue")
+            }
+            Ok(Ok(false)) => {
+                info!("shutting down: the running job was stopped; another worker holds it now")
+            }
+            Ok(Err(error)) => {
+                warn!(%error, "shutting down: the stopped job could not be returned to the queue; it runs again when its lease lapses")
+            }
+            Err(_) => warn!(
+                "shutting down: the database did not answer in time to return the stopped job; it runs again when its lease lapses"
+            ),
+        }
+        Ok(())
+    }
+
     /// Runs the handler in its own task (so a panic is an error, not a dead worker) while
-    /// extending the lease every third of its length.
+    /// extending the lease every third of its length. When the worker is told to release its
+    /// jobs, the handler is stopped (and fully dropped) before this returns.
     async fn run_with_heartbeat(
         &self,
         handler: Arc<dyn super::JobHandler>,
         job: ClaimedJob,
-    ) -> Result<(), String> {
+    ) -> Ran {
         let app = self.app.clone();
         let job_id = job.id;
         let mut task = tokio::spawn(async move { handler.run(&app, &job).await }.in_current_span());
         let beat = (self.config.lease / 3).max(Duration::from_millis(50));
+        let mut release = self.release.clone();
         loop {
             tokio::select! {
                 joined = &mut task => {
-                    return match joined {
+                    return Ran::Finished(match joined {
                         Ok(Ok(())) => Ok(()),
                         Ok(Err(error)) => Err(format!("{error:#}")),
                         Err(join_error) => Err(format!("the job panicked: {join_error}")),
-                    };
+                    });
+                }
+                _ = async { release.wait_for(|release| *release).await.is_ok() } => {
+                    task.abort();
+                    // Wait for the abort to land, so nothing of the job runs on afterwards.
+                    let _ = (&mut task).await;
+                    return Ran::Stopped;
                 }
                 _ = tokio::time::sleep(beat) => {
                     let until = time::now() + self.lease();

@@ -1,5 +1,5 @@
 //! Graceful shutdown: stop accepting, finish in-flight requests and the running job, exit 0
-//! within 10 seconds.
+//! within 10 seconds; a job that outlives the grace is stopped and handed back to the queue.
 
 use std::{
     process::Stdio,
@@ -142,7 +142,130 @@ async fn sigterm_stops_the_binary_cleanly(backend: Backend) {
     assert!(status.success(), "exit status {status:?}");
 }
 
+/// A job that runs far longer than the shutdown grace; `stopped` turns true when its run is
+/// dropped unfinished.
+struct EndlessJob {
+    stopped: Arc<AtomicBool>,
+}
+
+struct SetOnDrop(Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl JobHandler for EndlessJob {
+    fn spec(&self) -> JobSpec {
+        JobSpec {
+            kind: "test.endless",
+            max_attempts: 1,
+        }
+    }
+
+    async fn run(&self, _app: &App, _job: &ClaimedJob) -> anyhow::Result<()> {
+        let guard = SetOnDrop(self.stopped.clone());
+        tokio::time::sleep(Duration::from_secs(120)).await;
+        std::mem::forget(guard);
+        Ok(())
+    }
+}
+
+/// The same kind, finishing at once: the next instance's version of the job.
+struct QuickJob;
+
+#[async_trait]
+impl JobHandler for QuickJob {
+    fn spec(&self) -> JobSpec {
+        JobSpec {
+            kind: "test.endless",
+            max_attempts: 1,
+        }
+    }
+
+    async fn run(&self, _app: &App, _job: &ClaimedJob) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+async fn a_job_outliving_the_grace_is_stopped_and_handed_back(backend: Backend) {
+    let stopped = Arc::new(AtomicBool::new(false));
+    let endless = Arc::new(EndlessJob {
+        stopped: stopped.clone(),
+    });
+    let options = TestOptions {
+        registry: JobRegistry::default().register(endless.clone()),
+        ..TestOptions::default()
+    };
+    let mut app = TestApp::spawn_with(backend, options).await;
+    let job_id = jobs::enqueue(app.db().conn(), endless.spec(), json!({}), None)
+        .await
+        .unwrap();
+    let db = app.db().clone();
+    wait_until(10, "the job to start", || async {
+        job::Entity::find_by_id(job_id.0)
+            .one(db.conn())
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            == "RUNNING"
+    })
+    .await;
+
+    let began = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(10), app.begin_shutdown())
+        .await
+        .expect("stopped within 10 seconds")
+        .unwrap()
+        .unwrap();
+    assert!(began.elapsed() < Duration::from_secs(10));
+    assert!(
+        stopped.load(Ordering::SeqCst),
+        "the job's run was stopped, not left running against a closed pool"
+    );
+    let fresh = app.database.connect().await;
+    let released = job::Entity::find_by_id(job_id.0)
+        .one(fresh.conn())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(released.state, "QUEUED", "handed back, not left RUNNING");
+    assert_eq!(released.locked_by, None);
+    assert_eq!(
+        released.attempts, 0,
+        "the cut-short run does not count as an attempt"
+    );
+    fresh.close().await.unwrap();
+
+    // The next instance runs it at once (with one attempt allowed, a counted attempt would
+    // have made it give up instead).
+    let next = TestApp::spawn_on(
+        app.database.clone(),
+        TestOptions {
+            registry: JobRegistry::default().register(Arc::new(QuickJob)),
+            ..TestOptions::default()
+        },
+    )
+    .await;
+    let db = next.db().clone();
+    wait_until(10, "the next instance to finish the job", || async {
+        job::Entity::find_by_id(job_id.0)
+            .one(db.conn())
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            == "DONE"
+    })
+    .await;
+    next.stop().await;
+}
+
 on_both_backends!(
+    a_job_outliving_the_grace_is_stopped_and_handed_back,
     shutdown_finishes_in_flight_requests_and_the_running_job,
     sigterm_stops_the_binary_cleanly,
 );
