@@ -25,6 +25,9 @@ pub use migrations::Migrator;
 /// A lock id for PostgreSQL's advisory lock, so that instances starting together migrate one at a time.
 const MIGRATION_LOCK_ID: i64 = 0x0_5DE5_C70B;
 
+/// How long an instance waits for another one's migrations on SQLite.
+const MIGRATION_PATIENCE: Duration = Duration::from_secs(120);
+
 /// Creates the SQLite file `0600` (in a `0700` folder) when missing, and takes group and other
 /// access away from an existing one. SQLite gives the `-wal` and `-shm` files the database
 /// file's mode, so they are private too.
@@ -160,26 +163,57 @@ impl Db {
         }
     }
 
-    /// Applies every pending migration. On PostgreSQL an advisory lock makes instances that
-    /// start together take turns; DDL is transactional there, so a failed run leaves nothing.
+    /// Makes write transactions that take the same `lock_id` run one after another. SQLite
+    /// runs one write transaction at a time anyway; PostgreSQL takes a transaction-scoped
+    /// advisory lock, released at commit or rollback.
+    pub async fn take_turns(txn: &DatabaseTransaction, lock_id: i64) -> Result<(), DbErr> {
+        if txn.get_database_backend() == DbBackend::Postgres {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [lock_id.into()],
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Applies every pending migration in one transaction, so instances that start together
+    /// take turns (the second finds nothing left to do) and a failed run leaves nothing. On
+    /// PostgreSQL an advisory lock orders them; on SQLite the write lock does.
     pub async fn migrate(&self) -> Result<(), MigrateError> {
         self.refuse_newer().await?;
-        match self.backend() {
+        let txn = match self.backend() {
             DbBackend::Postgres => {
                 let txn = self.conn.begin().await?;
                 // A migration may rightly take longer than any request's statement.
                 txn.execute_unprepared("SET LOCAL statement_timeout = 0")
                     .await?;
-                txn.execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_advisory_xact_lock($1)",
-                    [MIGRATION_LOCK_ID.into()],
-                ))
-                .await?;
-                Migrator::up(&txn, None).await?;
-                Ok(txn.commit().await?)
+                Db::take_turns(&txn, MIGRATION_LOCK_ID).await?;
+                txn
             }
-            _ => Ok(Migrator::up(&self.conn, None).await?),
+            _ => self.begin_write_patiently(MIGRATION_PATIENCE).await?,
+        };
+        Migrator::up(&txn, None).await?;
+        Ok(txn.commit().await?)
+    }
+
+    /// [`Db::begin_write`] that waits up to `patience` for another process's write (say its
+    /// migrations) to end, rather than only the busy timeout.
+    async fn begin_write_patiently(
+        &self,
+        patience: Duration,
+    ) -> Result<DatabaseTransaction, DbErr> {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            match self.begin_write().await {
+                Err(error)
+                    if outage::is_unavailable(&error) && tokio::time::Instant::now() < deadline =>
+                {
+                    tracing::info!("waiting for another process to finish writing");
+                }
+                result => return result,
+            }
         }
     }
 

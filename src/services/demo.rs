@@ -28,6 +28,9 @@ pub fn random_password() -> String {
     crate::auth::tokens::generate("")[..24].to_string()
 }
 
+/// The lock that makes concurrent seeding runs take turns (see [`Db::take_turns`]).
+const DEMO_LOCK_ID: i64 = 0x0_DE30_5EED;
+
 /// What a seeding run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SeedOutcome {
@@ -64,6 +67,16 @@ pub async fn seed(db: &Db, password: &str) -> Result<SeedOutcome, ServiceError> 
         .collect::<anyhow::Result<Vec<_>>>()?;
 
     let txn = db.begin_write().await?;
+    // Two instances starting together on an empty database both get here: the second waits
+    // for the first to commit, then finds the demo admin and changes nothing.
+    Db::take_turns(&txn, DEMO_LOCK_ID).await?;
+    if super::users::find_by_email(&txn, &admin_email)
+        .await?
+        .is_some()
+    {
+        txn.rollback().await?;
+        return Ok(SeedOutcome::AlreadySeeded);
+    }
     let now = time::now();
     let mut user_ids = Vec::new();
     for (person, hash) in DEMO_USERS.iter().zip(hashes) {

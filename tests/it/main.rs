@@ -42,6 +42,7 @@ mod events_page;
 mod events_processing;
 mod events_rules;
 mod events_triage;
+mod first_start;
 mod ghl_outbound;
 mod ghl_rate;
 mod ghl_webhooks;
