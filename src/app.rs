@@ -25,6 +25,9 @@ use crate::{
 /// the 10 seconds that orchestrators usually wait before they kill.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
+/// How long closing the database pool may take at the very end of a shutdown.
+const POOL_CLOSE_LIMIT: Duration = Duration::from_secs(1);
+
 /// State shared by every request handler and job.
 #[derive(Clone)]
 pub struct App {
@@ -199,8 +202,12 @@ impl Application {
         }
         let db = app.db.clone();
         drop(app);
-        if let Err(error) = db.close().await {
-            warn!(%error, "closing the database pool");
+        // Closing says goodbye on every connection; one caught in a silent network would wait
+        // forever, and the process must end within the orchestrator's limit.
+        match tokio::time::timeout(POOL_CLOSE_LIMIT, db.close()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => warn!(%error, "closing the database pool"),
+            Err(_) => warn!("the database did not answer while closing the pool; leaving it"),
         }
         info!("stopped");
         Ok(())
