@@ -31,7 +31,8 @@
   // ---- Time zone: until a person chooses one, offer the browser's --------------------------
   const offer = document.querySelector("[data-tz-offer]");
   const browserZone = window.Intl ? Intl.DateTimeFormat().resolvedOptions().timeZone : "";
-  if (offer && browserZone) {
+  // Nothing to offer when the browser is already in the zone the pages use.
+  if (offer && browserZone && browserZone !== offer.dataset.tzCurrent) {
     offer.querySelector("[data-tz-name]").textContent = browserZone;
     offer.querySelector("[data-tz-use]").value = browserZone;
     offer.querySelector("[data-tz-next]").value = window.location.pathname + window.location.search;

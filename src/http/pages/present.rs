@@ -80,7 +80,8 @@ impl CardView {
             due: item.due_at.map(|at| local(at, tz)),
             overdue: open && item.due_at.is_some_and(|at| at < time::now()),
             tags: item.tags.clone(),
-            waiting: item.waiting_on_user_id.map(|id| {
+            // Finished work waits on nobody, whatever an older row still holds.
+            waiting: item.waiting_on_user_id.filter(|_| open).map(|id| {
                 let who = names.get(&id).cloned().unwrap_or_else(|| "someone".into());
                 let since = item.waiting_since.map(waited).unwrap_or_default();
                 format!("Waiting on {who} · {since}")
