@@ -25,6 +25,7 @@ mod backup_schedule;
 mod bench;
 mod browser;
 mod cadence_keys;
+mod cadence_picker;
 mod cadences;
 mod cadences_generation;
 mod cadences_helpers;

@@ -195,9 +195,13 @@ pub async fn post_cadences(
     RequireAdmin(admin): RequireAdmin,
     client: ClientInfo,
     headers: HeaderMap,
-    CsrfForm { form, .. }: CsrfForm<CadenceForm>,
+    CsrfForm { mut form, .. }: CsrfForm<CadenceForm>,
 ) -> Response {
     let actor = client.actor_for(&admin);
+    if let Err(errors) = form.resolve(true) {
+        let result = list_page(&app, &admin, &headers, form, errors).await;
+        return or_error_page(&app, &admin, &headers, result);
+    }
     let result = match cadences::create(&app.db, &actor, app.settings.timezone, form.to_input(true))
         .await
     {
@@ -230,11 +234,15 @@ pub async fn post_cadence(
     client: ClientInfo,
     IdPath(id): IdPath,
     headers: HeaderMap,
-    CsrfForm { form, .. }: CsrfForm<CadenceForm>,
+    CsrfForm { mut form, .. }: CsrfForm<CadenceForm>,
 ) -> Response {
     let actor = client.actor_for(&admin);
     // Cadences repeat on the organisation's calendar, whoever edits them.
     let tz = app.settings.timezone;
+    if let Err(errors) = form.resolve(false) {
+        let result = detail_page(&app, &admin, &headers, id, Some((form, errors))).await;
+        return or_error_page(&app, &admin, &headers, result);
+    }
     let result = match cadences::update(&app.db, &actor, tz, id, form.to_input(false)).await {
         Ok(_) => Ok(redirect_with_flash(
             &app.settings,

@@ -10,6 +10,10 @@ use uuid::Uuid;
 
 use crate::{
     app::App,
+    domain::{
+        FieldErrors,
+        recurrence_picker::{self, PickerFields},
+    },
     services::{
         ServiceError,
         cadences::{self, CadenceInput, CadenceView},
@@ -64,6 +68,25 @@ pub struct CadenceForm {
     pub(super) lead_days: String,
     /// A checkbox: present ("true") when ticked.
     pub(super) active: Option<String>,
+    /// The recurrence picker; `custom` (or blank) means the raw rule above is used.
+    #[serde(default)]
+    pub(super) repeat: String,
+    #[serde(default)]
+    pub(super) interval: String,
+    /// One checkbox per weekday (a form cannot send a list to this decoder).
+    pub(super) wd_mo: Option<String>,
+    pub(super) wd_tu: Option<String>,
+    pub(super) wd_we: Option<String>,
+    pub(super) wd_th: Option<String>,
+    pub(super) wd_fr: Option<String>,
+    pub(super) wd_sa: Option<String>,
+    pub(super) wd_su: Option<String>,
+    #[serde(default)]
+    pub(super) month_day: String,
+    #[serde(default)]
+    pub(super) nth: String,
+    #[serde(default)]
+    pub(super) nth_weekday: String,
 }
 
 impl CadenceForm {
@@ -77,6 +100,9 @@ impl CadenceForm {
             due_time: view.due_time.clone(),
             lead_days: view.lead_days.to_string(),
             active: view.active.then(|| "true".to_string()),
+            // A stored rule shows as it is; the picker starts from "custom".
+            repeat: "custom".into(),
+            ..CadenceForm::default()
         }
     }
 
@@ -85,7 +111,69 @@ impl CadenceForm {
             due_time: "10:00".into(),
             lead_days: "14".into(),
             active: Some("true".into()),
+            repeat: "weekly".into(),
+            interval: "1".into(),
+            wd_mo: Some("true".into()),
+            month_day: "1".into(),
+            nth: "1".into(),
+            nth_weekday: "MO".into(),
             ..CadenceForm::default()
+        }
+    }
+
+    /// Whether the weekday `code` (`MO` …) is ticked in the picker.
+    pub(super) fn weekday_ticked(&self, code: &str) -> bool {
+        self.weekday_boxes()
+            .iter()
+            .any(|(c, ticked)| *c == code && *ticked)
+    }
+
+    fn weekday_boxes(&self) -> [(&'static str, bool); 7] {
+        [
+            ("MO", self.wd_mo.is_some()),
+            ("TU", self.wd_tu.is_some()),
+            ("WE", self.wd_we.is_some()),
+            ("TH", self.wd_th.is_some()),
+            ("FR", self.wd_fr.is_some()),
+            ("SA", self.wd_sa.is_some()),
+            ("SU", self.wd_su.is_some()),
+        ]
+    }
+
+    /// Fills what the person left to the form: the rule from the picker (unless it is set to
+    /// a custom rule) and, when `with_slug`, a blank slug from the name. Refuses a picker
+    /// choice that makes no rule, under the `rrule` field.
+    pub(super) fn resolve(&mut self, with_slug: bool) -> Result<(), FieldErrors> {
+        if with_slug && self.slug.trim().is_empty() {
+            self.slug = recurrence_picker::slug_from_name(&self.name);
+        }
+        let repeat = self.repeat.trim();
+        if repeat.is_empty() || repeat == "custom" {
+            return Ok(());
+        }
+        let fields = PickerFields {
+            repeat: repeat.to_string(),
+            interval: self.interval.clone(),
+            weekdays: self
+                .weekday_boxes()
+                .iter()
+                .filter(|(_, ticked)| *ticked)
+                .map(|(code, _)| code.to_string())
+                .collect(),
+            month_day: self.month_day.clone(),
+            nth: self.nth.clone(),
+            nth_weekday: self.nth_weekday.clone(),
+        };
+        match recurrence_picker::build_rrule(&fields) {
+            Ok(rule) => {
+                self.rrule = rule;
+                Ok(())
+            }
+            Err(problem) => {
+                let mut errors = FieldErrors::default();
+                errors.add("rrule", problem.0);
+                Err(errors)
+            }
         }
     }
 
