@@ -11,6 +11,7 @@ pub mod recurrence;
 pub mod recurrence_picker;
 pub mod redirect;
 pub mod user;
+pub mod whole;
 pub mod work_item;
 pub mod work_item_rules;
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::ValidationError;
 
 /// What a person may do: admins also manage people, templates, cadences and rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Role {
     Admin,
@@ -95,11 +95,10 @@ pub struct PersonName(String);
 impl PersonName {
     pub fn parse(raw: &str) -> Result<PersonName, ValidationError> {
         let value = raw.trim();
-        let length = value.chars().count();
-        if length == 0 || length > 100 {
+        if value.is_empty() || raw.chars().count() > 100 {
             return Err(ValidationError::new("name must be 1 to 100 characters"));
         }
-        if value.chars().any(char::is_control) {
+        if raw.chars().any(char::is_control) {
             return Err(ValidationError::new(
                 "name must not contain control characters",
             ));

@@ -45,6 +45,18 @@ macro_rules! string_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        // Written by hand: the derive cannot read the spellings through the macro.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 
@@ -191,6 +203,22 @@ pub struct Tag(String);
 
 /// At most this many tags on one item.
 pub const MAX_TAGS: usize = 20;
+
+/// The OpenAPI schema of the tags of a request: up to 20 of 1–40 lowercase letters, digits
+/// and `-` (`null` is the same as leaving them out).
+pub fn tags_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let tag = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(40))
+        .pattern(Some("^[a-z0-9-]{1,40}$"));
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(tag)
+        .max_items(Some(MAX_TAGS))
+        .build()
+}
 
 impl Tag {
     pub fn parse(raw: &str) -> Result<Tag, ValidationError> {

@@ -16,12 +16,13 @@ pub const MAX_REASON_CHARS: usize = 500;
 pub const MAX_CHECKLIST_ITEMS: usize = 50;
 pub const MAX_CHECKLIST_LABEL_CHARS: usize = 200;
 pub const MAX_COMMENT_CHARS: usize = 20_000;
+/// HighLevel's contact and opportunity ids are short; this bounds what a client may store.
+pub const MAX_GHL_ID_CHARS: usize = 100;
 
-/// A title: trimmed, 1–200 characters.
+/// A title: at most 200 characters as sent, not blank; stored trimmed.
 pub fn parse_title(raw: &str) -> Result<String, ValidationError> {
     let title = raw.trim();
-    let length = title.chars().count();
-    if length == 0 || length > MAX_TITLE_CHARS {
+    if title.is_empty() || raw.chars().count() > MAX_TITLE_CHARS {
         return Err(ValidationError::new(format!(
             "title must be 1 to {MAX_TITLE_CHARS} characters"
         )));
@@ -39,20 +40,24 @@ pub fn parse_bounded(raw: &str, field: &str, max: usize) -> Result<String, Valid
     Ok(raw.to_string())
 }
 
-/// Optional short text: trimmed; empty means none.
+/// Optional short text: at most `max` characters as sent; stored trimmed; blank means none.
 pub fn parse_optional_text(
     raw: Option<&str>,
     field: &str,
     max: usize,
 ) -> Result<Option<String>, ValidationError> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(text) => parse_bounded(text, field, max).map(Some),
-    }
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    parse_bounded(raw, field, max)?;
+    Ok(Some(raw.trim().to_string()).filter(|text| !text.is_empty()))
 }
 
-/// Up to 20 valid tags; duplicates are folded, order kept.
+/// Up to 20 valid tags as sent; duplicates are folded, order kept.
 pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, ValidationError> {
+    if raw.len() > MAX_TAGS {
+        return Err(ValidationError::new(format!("at most {MAX_TAGS} tags")));
+    }
     let mut tags: Vec<String> = Vec::new();
     for candidate in raw {
         let tag = Tag::parse(candidate)?;
@@ -68,7 +73,10 @@ pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, ValidationError> {
 
 /// A QC checklist entry.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ChecklistItem {
+    /// 1–200 characters, not blank.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub label: String,
     #[serde(default)]
     pub checked: bool,
@@ -84,8 +92,7 @@ pub fn parse_checklist(raw: &[ChecklistItem]) -> Result<Vec<ChecklistItem>, Vali
     raw.iter()
         .map(|item| {
             let label = item.label.trim();
-            let length = label.chars().count();
-            if length == 0 || length > MAX_CHECKLIST_LABEL_CHARS {
+            if label.is_empty() || item.label.chars().count() > MAX_CHECKLIST_LABEL_CHARS {
                 return Err(ValidationError::new(format!(
                     "each checklist label must be 1 to {MAX_CHECKLIST_LABEL_CHARS} characters"
                 )));

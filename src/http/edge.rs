@@ -41,7 +41,10 @@ pub async fn reject_control_characters(request: Request, next: Next) -> Response
         .unwrap_or_default()
         .to_ascii_lowercase();
     let form = content_type.starts_with("application/x-www-form-urlencoded");
-    let json = content_type.starts_with("application/json") || content_type.contains("+json");
+    // A webhook is read as JSON whatever its Content-Type says, so it is checked as JSON too.
+    let json = content_type.starts_with("application/json")
+        || content_type.contains("+json")
+        || request.uri().path().starts_with("/api/webhooks/");
     if !form && !json {
         return next.run(request).await;
     }

@@ -349,27 +349,35 @@ impl<T: DeserializeOwned + Send> FromRequest<App> for AnonForm<T> {
     }
 }
 
-/// A JSON body, with failures in the API's format: 415 without a JSON content type,
+/// A JSON object body, with failures in the API's format: 415 without a JSON content type,
 /// 400 for malformed JSON, 422 (with the reason) for the wrong shape, 413 when too large.
+/// Every request body of the API is an object; serde would also read a struct from an array
+/// (`[null, null]`), which no client means, so anything but an object is refused first.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned + Send> FromRequest<App> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(request: Request, app: &App) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, app).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
+        let shape_error = |reason: String| {
+            let mut details = crate::domain::FieldErrors::default();
+            details.add("body", reason);
+            AppError::Validation(details)
+        };
+        match Json::<serde_json::Value>::from_request(request, app).await {
+            Ok(Json(value)) if !value.is_object() => {
+                Err(shape_error("the body must be a JSON object".to_string()))
+            }
+            Ok(Json(value)) => serde_json::from_value(value)
+                .map(ApiJson)
+                .map_err(|error| shape_error(error.to_string())),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType(
                 "send JSON with Content-Type: application/json".to_string(),
             )),
             Err(JsonRejection::JsonSyntaxError(_)) => Err(AppError::BadRequest(
                 "the request body is not valid JSON".to_string(),
             )),
-            Err(JsonRejection::JsonDataError(error)) => {
-                let mut details = crate::domain::FieldErrors::default();
-                details.add("body", error.body_text());
-                Err(AppError::Validation(details))
-            }
+            Err(JsonRejection::JsonDataError(error)) => Err(shape_error(error.body_text())),
             Err(JsonRejection::BytesRejection(_)) => Err(AppError::PayloadTooLarge),
             Err(other) => Err(AppError::BadRequest(other.body_text())),
         }

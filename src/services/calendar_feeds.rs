@@ -68,9 +68,11 @@ pub struct CreatedFeedView {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewFeed {
-    /// 1–100 characters (default "My items" or "All items").
+    /// Up to 100 characters (default "My items" or "All items").
+    #[schema(max_length = 100)]
     pub name: Option<String>,
     /// `MINE` (the default) or `ALL`.
+    #[schema(pattern = "^(MINE|ALL)$")]
     pub scope: Option<String>,
 }
 
@@ -103,13 +105,21 @@ pub async fn create(
     owner: UserId,
     input: NewFeed,
 ) -> Result<CreatedFeedView, ServiceError> {
-    let scope = match input.scope.as_deref().map(str::trim) {
-        None | Some("") => "MINE".to_string(),
-        Some(raw) if matches!(raw.to_ascii_uppercase().as_str(), "MINE" | "ALL") => {
-            raw.to_ascii_uppercase()
-        }
+    let scope = match input.scope.as_deref() {
+        None => "MINE",
+        Some(raw @ ("MINE" | "ALL")) => raw,
         Some(_) => return Err(ServiceError::invalid("scope", "scope must be MINE or ALL")),
     };
+    if input
+        .name
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > 100)
+    {
+        return Err(ServiceError::invalid(
+            "name",
+            "name must be at most 100 characters",
+        ));
+    }
     let default_name = if scope == "ALL" {
         "All items"
     } else {
@@ -122,19 +132,13 @@ pub async fn create(
         .filter(|n| !n.is_empty())
         .unwrap_or(default_name)
         .to_string();
-    if name.chars().count() > 100 {
-        return Err(ServiceError::invalid(
-            "name",
-            "name must be 1 to 100 characters",
-        ));
-    }
     let token = tokens::generate(TOKEN_PREFIX);
     let txn = db.begin_write().await?;
     let feed = calendar_feed::ActiveModel {
         id: Set(new_uuid()),
         user_id: Set(owner.0),
         name: Set(name),
-        scope: Set(scope),
+        scope: Set(scope.to_string()),
         token_hash: Set(tokens::hash(&token)),
         created_at: Set(time::now()),
         revoked_at: Set(None),

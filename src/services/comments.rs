@@ -85,7 +85,8 @@ impl From<CommentRow> for CommentView {
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CommentBody {
-    /// Markdown, 1–20,000 characters (trimmed).
+    /// Markdown, 1–20,000 characters, not blank.
+    #[schema(required = true, nullable = false, value_type = String, min_length = 1, max_length = 20000, pattern = r"\S")]
     pub body: Option<String>,
 }
 
@@ -228,14 +229,14 @@ pub async fn delete(db: &Db, actor: &Actor, role: Role, id: Uuid) -> Result<(), 
     Ok(())
 }
 
-/// The body: trimmed, 1–20,000 characters.
+/// The body: at most 20,000 characters as sent, not blank; stored trimmed.
 fn parse_body(errors: &mut FieldErrors, raw: Option<&str>) -> Option<String> {
-    let Some(body) = raw.map(str::trim) else {
+    let Some(raw) = raw else {
         errors.add("body", "body is required");
         return None;
     };
-    let length = body.chars().count();
-    if length == 0 || length > MAX_COMMENT_CHARS {
+    let body = raw.trim();
+    if body.is_empty() || raw.chars().count() > MAX_COMMENT_CHARS {
         errors.add(
             "body",
             format!("body must be 1 to {MAX_COMMENT_CHARS} characters"),

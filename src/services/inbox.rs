@@ -208,9 +208,11 @@ pub async fn list_notifications(
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MarkRead {
-    /// Notifications to mark read (others' ids are ignored).
+    /// Notifications to mark read (others' ids are ignored). Send `ids` or `all`, not both.
+    #[schema(max_items = 1000, value_type = Option<Vec<uuid::Uuid>>)]
     pub ids: Option<Vec<String>>,
     /// `true` marks every unread notification of mine.
+    #[schema(value_type = Option<bool>)]
     pub all: Option<bool>,
 }
 

@@ -63,11 +63,13 @@ pub struct MessageView {
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewMessage {
-    /// Required: `EMAIL`, `SMS` or `NOTE`.
+    #[schema(required = true, nullable = false, value_type = String, pattern = "^(EMAIL|SMS|NOTE)$")]
     pub channel: Option<String>,
-    /// Required: 1–10,000 characters (trimmed).
+    /// 1–10,000 characters, not blank.
+    #[schema(required = true, nullable = false, value_type = String, min_length = 1, max_length = 10000, pattern = r"\S")]
     pub body: Option<String>,
     /// `OUTBOUND` (default), or `INBOUND` to record what a client sent elsewhere.
+    #[schema(pattern = "^(OUTBOUND|INBOUND)$")]
     pub direction: Option<String>,
 }
 
@@ -202,14 +204,14 @@ fn one_of(
     found
 }
 
-/// The body: trimmed, 1–10,000 characters.
+/// The body: at most 10,000 characters as sent, not blank; stored trimmed.
 fn parse_body(errors: &mut FieldErrors, raw: Option<&str>) -> Option<String> {
-    let Some(body) = raw.map(str::trim) else {
+    let Some(raw) = raw else {
         errors.add("body", "body is required");
         return None;
     };
-    let length = body.chars().count();
-    if length == 0 || length > MAX_MESSAGE_CHARS {
+    let body = raw.trim();
+    if body.is_empty() || raw.chars().count() > MAX_MESSAGE_CHARS {
         errors.add(
             "body",
             format!("body must be 1 to {MAX_MESSAGE_CHARS} characters"),

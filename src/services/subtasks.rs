@@ -79,13 +79,17 @@ impl From<subtask::Model> for SubtaskView {
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewSubtask {
-    /// Required: 1–200 characters, trimmed.
+    /// 1–200 characters, not blank.
+    #[schema(required = true, nullable = false, value_type = String, min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Option<String>,
     /// An active person.
+    #[schema(format = Uuid)]
     pub assignee_id: Option<String>,
-    /// RFC 3339.
+    #[schema(format = DateTime)]
     pub due_at: Option<String>,
     /// Where to insert it (0 = first); past the end, or absent, means last.
+    #[serde(default, deserialize_with = "crate::domain::whole::option")]
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
     pub position: Option<i64>,
 }
 
@@ -93,15 +97,19 @@ pub struct NewSubtask {
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SubtaskChanges {
+    /// 1–200 characters, not blank.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Option<String>,
     pub done: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Uuid)]
     pub assignee_id: Patch<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Patch<String>,
     /// Moves the subtask (0 = first; past the end means last); the others close up.
+    #[serde(default, deserialize_with = "crate::domain::whole::option")]
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
     pub position: Option<i64>,
 }
 

@@ -6,6 +6,7 @@ mod support;
 mod api_audit;
 mod api_calendar;
 mod api_comments;
+mod api_contract;
 mod api_inbox;
 mod api_messages;
 mod api_qc;

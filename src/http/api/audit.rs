@@ -5,7 +5,7 @@ use axum::{
     response::IntoResponse,
 };
 
-use super::respond;
+use super::respond::{self, Page};
 use super::{audit_view::AuditView, query::query_pairs};
 use crate::{
     app::App,
@@ -18,15 +18,14 @@ use crate::{
 #[utoipa::path(get, path = "/api/audit", tag = "audit",
     params(
         ("actorId" = Option<uuid::Uuid>, Query, description = "Who acted"),
-        ("action" = Option<String>, Query, description = "Exact action, e.g. `work_item.update`"),
+        ("action" = Option<String>, Query, min_length = 1, max_length = 100, description = "Exact action, e.g. `work_item.update`"),
         ("workItemId" = Option<uuid::Uuid>, Query, description = "Entries about this item"),
-        ("from" = Option<String>, Query, description = "RFC 3339; entries at or after"),
-        ("to" = Option<String>, Query, description = "RFC 3339; entries before"),
-        ("limit" = Option<u64>, Query, description = "1–200, default 50"),
+        ("from" = Option<String>, Query, format = DateTime, description = "RFC 3339; entries at or after"),
+        ("to" = Option<String>, Query, format = DateTime, description = "RFC 3339; entries before"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 200, description = "1–200, default 50"),
         ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
     ),
-    responses((status = 200, description = "`{\"data\": [AuditView], \"nextCursor\": string|null}`", body = [AuditView]),
-        (status = 403, description = "Admins only"), (status = 422, description = "A bad or unknown parameter")))]
+    responses((status = 200, body = Page<AuditView>)))]
 pub async fn list_audit(
     State(app): State<App>,
     RequireAdmin(_admin): RequireAdmin,

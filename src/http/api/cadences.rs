@@ -7,7 +7,7 @@ use axum::{
     response::IntoResponse,
 };
 
-use super::respond;
+use super::respond::{self, Data, Page};
 use super::{path_id::IdPath, query::query_pairs};
 use crate::{
     app::App,
@@ -25,7 +25,7 @@ use crate::{
 
 /// Every cadence by name.
 #[utoipa::path(get, path = "/api/cadences", tag = "cadences",
-    responses((status = 200, description = "`{\"data\": [CadenceView], \"nextCursor\": null}`", body = [CadenceView])))]
+    responses((status = 200, body = Page<CadenceView>)))]
 pub async fn list_cadences(
     State(app): State<App>,
     _user: CurrentUser,
@@ -36,7 +36,7 @@ pub async fn list_cadences(
 
 /// One cadence.
 #[utoipa::path(get, path = "/api/cadences/{id}", tag = "cadences", params(("id" = Uuid, Path)),
-    responses((status = 200, body = CadenceView), (status = 404, description = "Unknown")))]
+    responses((status = 200, body = Data<CadenceView>)))]
 pub async fn get_cadence(
     State(app): State<App>,
     _user: CurrentUser,
@@ -47,8 +47,7 @@ pub async fn get_cadence(
 
 /// Create a cadence (admins). A bad recurrence rule is a 422 that says what is wrong with it.
 #[utoipa::path(post, path = "/api/cadences", tag = "cadences", request_body = CadenceInput,
-    responses((status = 201, description = "Created", body = CadenceView), (status = 403, description = "Admins only"),
-        (status = 409, description = "Slug taken"), (status = 422, description = "Invalid fields")))]
+    responses((status = 201, description = "Created", body = Data<CadenceView>), (status = 409, description = "Slug taken")))]
 pub async fn create_cadence(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
@@ -62,8 +61,7 @@ pub async fn create_cadence(
 
 /// Change a cadence (admins): only the fields sent; items already created are not touched.
 #[utoipa::path(patch, path = "/api/cadences/{id}", tag = "cadences", params(("id" = Uuid, Path)), request_body = CadenceInput,
-    responses((status = 200, body = CadenceView), (status = 403, description = "Admins only"), (status = 404, description = "Unknown"),
-        (status = 422, description = "Invalid fields")))]
+    responses((status = 200, body = Data<CadenceView>)))]
 pub async fn patch_cadence(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
@@ -78,7 +76,7 @@ pub async fn patch_cadence(
 
 /// Delete a cadence (admins). The items it created stay.
 #[utoipa::path(delete, path = "/api/cadences/{id}", tag = "cadences", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Deleted"), (status = 403, description = "Admins only"), (status = 404, description = "Unknown")))]
+    responses((status = 204, description = "Deleted")))]
 pub async fn delete_cadence(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
@@ -92,8 +90,8 @@ pub async fn delete_cadence(
 /// The next occurrences of a cadence in `OPS_TIMEZONE`: `count` (1–100, default 10) from now,
 /// or from the start of the local day `from` (`YYYY-MM-DD`). Each says whether its item exists.
 #[utoipa::path(get, path = "/api/cadences/{id}/preview", tag = "cadences",
-    params(("id" = Uuid, Path), ("count" = Option<u16>, Query), ("from" = Option<String>, Query)),
-    responses((status = 200, body = PreviewView), (status = 404, description = "Unknown"), (status = 422, description = "Bad parameters")))]
+    params(("id" = Uuid, Path), ("count" = Option<u16>, Query, minimum = 1, maximum = 100), ("from" = Option<String>, Query, format = Date)),
+    responses((status = 200, body = Data<PreviewView>)))]
 pub async fn preview_cadence(
     State(app): State<App>,
     _user: CurrentUser,

@@ -6,7 +6,7 @@ use axum::{
     response::IntoResponse,
 };
 
-use super::respond;
+use super::respond::{self, Data};
 use crate::{
     app::App,
     db::time,
@@ -18,10 +18,10 @@ use crate::{
 /// with the items due (events: starting) that day; cancelled items are left out.
 #[utoipa::path(get, path = "/api/calendar", tag = "calendar",
     params(
-        ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD (default: today)"),
-        ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD (default: from + 13 days; at most 62 days in all)"),
+        ("from" = Option<String>, Query, format = Date, description = "First local day, YYYY-MM-DD (default: today)"),
+        ("to" = Option<String>, Query, format = Date, description = "Last local day, YYYY-MM-DD (default: from + 13 days; at most 62 days in all)"),
     ),
-    responses((status = 200, description = "`{\"data\": CalendarView}`", body = CalendarView), (status = 422, description = "A bad or unknown parameter")))]
+    responses((status = 200, body = Data<CalendarView>), (status = 422, description = "A bad or unknown parameter, or a range over 62 days")))]
 pub async fn get_calendar(
     State(app): State<App>,
     _user: CurrentUser,

@@ -8,7 +8,7 @@ use axum::{
 };
 
 use super::path_id::IdPath;
-use super::respond;
+use super::respond::{self, Data, Page};
 use crate::{
     app::App,
     http::{
@@ -24,7 +24,7 @@ use crate::{
 
 /// One's working feeds, newest first (their URLs are shown only when created).
 #[utoipa::path(get, path = "/api/calendar/feeds", tag = "calendar",
-    responses((status = 200, description = "`{\"data\": [FeedView], \"nextCursor\": null}`", body = [FeedView])))]
+    responses((status = 200, body = Page<FeedView>)))]
 pub async fn list_calendar_feeds(
     State(app): State<App>,
     user: CurrentUser,
@@ -36,7 +36,7 @@ pub async fn list_calendar_feeds(
 /// Create a private feed of one's own items (`scope: MINE`, the default) or of all items
 /// (`ALL`). The answer carries its URL, which is not shown again.
 #[utoipa::path(post, path = "/api/calendar/feeds", tag = "calendar", request_body = NewFeed,
-    responses((status = 201, description = "Created", body = CreatedFeedView), (status = 422, description = "Invalid fields")))]
+    responses((status = 201, description = "Created", body = Data<CreatedFeedView>)))]
 pub async fn create_calendar_feed(
     State(app): State<App>,
     user: CurrentUser,
@@ -50,7 +50,7 @@ pub async fn create_calendar_feed(
 
 /// Revoke one of one's feeds: its URL answers 404 from now on.
 #[utoipa::path(delete, path = "/api/calendar/feeds/{id}", tag = "calendar", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Revoked"), (status = 404, description = "Unknown")))]
+    responses((status = 204, description = "Revoked")))]
 pub async fn delete_calendar_feed(
     State(app): State<App>,
     user: CurrentUser,

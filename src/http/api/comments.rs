@@ -4,7 +4,7 @@
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::path_id::IdPath;
-use super::respond;
+use super::respond::{self, Data, Page};
 use crate::{
     app::App,
     domain::ids::WorkItemId,
@@ -20,7 +20,7 @@ use crate::{
 
 /// An item's comments, oldest first, each with its Markdown rendered (`bodyHtml`).
 #[utoipa::path(get, path = "/api/work-items/{id}/comments", tag = "comments", params(("id" = Uuid, Path)),
-    responses((status = 200, body = [CommentView]), (status = 404, description = "Unknown item")))]
+    responses((status = 200, body = Page<CommentView>), (status = 404, description = "Unknown item")))]
 pub async fn list_comments(
     State(app): State<App>,
     _user: CurrentUser,
@@ -32,7 +32,7 @@ pub async fn list_comments(
 
 /// Comment on an item; `@handle` mentions notify the person named.
 #[utoipa::path(post, path = "/api/work-items/{id}/comments", tag = "comments", params(("id" = Uuid, Path)), request_body = CommentBody,
-    responses((status = 201, body = CommentView), (status = 404, description = "Unknown item"), (status = 422, description = "Invalid fields")))]
+    responses((status = 201, body = Data<CommentView>), (status = 404, description = "Unknown item")))]
 pub async fn create_comment(
     State(app): State<App>,
     user: CurrentUser,
@@ -46,7 +46,7 @@ pub async fn create_comment(
 
 /// Edit one's own comment.
 #[utoipa::path(patch, path = "/api/comments/{id}", tag = "comments", params(("id" = Uuid, Path)), request_body = CommentBody,
-    responses((status = 200, body = CommentView), (status = 403, description = "Not the author"), (status = 404, description = "Unknown"), (status = 422, description = "Invalid fields")))]
+    responses((status = 200, body = Data<CommentView>), (status = 403, description = "Not the author")))]
 pub async fn patch_comment(
     State(app): State<App>,
     user: CurrentUser,
@@ -60,7 +60,7 @@ pub async fn patch_comment(
 
 /// Delete a comment: one's own, or any as an admin.
 #[utoipa::path(delete, path = "/api/comments/{id}", tag = "comments", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Deleted"), (status = 403, description = "Neither the author nor an admin"), (status = 404, description = "Unknown")))]
+    responses((status = 204, description = "Deleted"), (status = 403, description = "Neither the author nor an admin")))]
 pub async fn delete_comment(
     State(app): State<App>,
     user: CurrentUser,

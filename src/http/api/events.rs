@@ -9,7 +9,7 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
-use super::respond;
+use super::respond::{self, Data};
 use super::{path_id::IdPath, query::query_pairs};
 use crate::{
     app::App,
@@ -34,12 +34,11 @@ use crate::{
     params(
         ("state" = Option<String>, Query, description = "Only events in this state"),
         ("type" = Option<String>, Query, description = "Only events of this type"),
-        ("limit" = Option<u64>, Query, description = "1–200 per queue (default 50)"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 200, description = "1–200 per queue (default 50)"),
         ("inboundCursor" = Option<String>, Query, description = "The inbound queue's `nextCursor`"),
         ("outboundCursor" = Option<String>, Query, description = "The outbound queue's `nextCursor`"),
     ),
-    responses((status = 200, description = "`{\"data\": {\"inbound\": {...}, \"outbound\": {...}}}`", body = EventQueues),
-        (status = 422, description = "An unknown parameter or a bad value")))]
+    responses((status = 200, description = "Both queues", body = Data<EventQueues>)))]
 pub async fn list_events(
     State(app): State<App>,
     _user: CurrentUser,
@@ -52,7 +51,7 @@ pub async fn list_events(
 
 /// One event with its payload (the queues list events without theirs).
 #[utoipa::path(get, path = "/api/events/{id}", tag = "events", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The event, payload included", body = EventView),
+    responses((status = 200, description = "The event, payload included", body = Data<EventView>),
         (status = 404, description = "Unknown event")))]
 pub async fn get_event(
     State(app): State<App>,
@@ -66,9 +65,8 @@ pub async fn get_event(
 /// Take in an event from another system (use an API token). The same source, type and
 /// `externalId` again is a redelivery: 200 with the first copy, stored once.
 #[utoipa::path(post, path = "/api/events", tag = "events", request_body = NewEvent,
-    responses((status = 201, description = "Stored; it will be processed by the rules", body = EventView),
-        (status = 200, description = "A redelivery: the event stored the first time", body = EventView),
-        (status = 422, description = "Invalid fields")))]
+    responses((status = 201, description = "Stored; it will be processed by the rules", body = Data<EventView>),
+        (status = 200, description = "A redelivery: the event stored the first time", body = Data<EventView>)))]
 pub async fn create_event(
     State(app): State<App>,
     _user: CurrentUser,
@@ -85,10 +83,9 @@ pub async fn create_event(
 
 /// Convert an event in triage (or failed) into a work item; the body is optional.
 #[utoipa::path(post, path = "/api/events/{id}/convert", tag = "events", params(("id" = Uuid, Path)),
-    request_body = ConvertInput,
-    responses((status = 200, description = "The event, now `PROCESSED` and linked to its item", body = EventView),
-        (status = 404, description = "Unknown event"), (status = 409, description = "Not waiting for a person"),
-        (status = 422, description = "Invalid fields")))]
+    request_body(content = Option<ConvertInput>, description = "Optional: the item's fields"),
+    responses((status = 200, description = "The event, now `PROCESSED` and linked to its item", body = Data<EventView>),
+        (status = 404, description = "Unknown event"), (status = 409, description = "Not waiting for a person")))]
 pub async fn convert_event(
     State(app): State<App>,
     user: CurrentUser,
@@ -102,7 +99,7 @@ pub async fn convert_event(
 
 /// Dismiss an event in triage (or failed).
 #[utoipa::path(post, path = "/api/events/{id}/dismiss", tag = "events", params(("id" = Uuid, Path)),
-    responses((status = 200, body = EventView), (status = 404, description = "Unknown event"),
+    responses((status = 200, body = Data<EventView>), (status = 404, description = "Unknown event"),
         (status = 409, description = "Not waiting for a person")))]
 pub async fn dismiss_event(
     State(app): State<App>,
@@ -117,7 +114,7 @@ pub async fn dismiss_event(
 /// Run an event again: an inbound one in triage or failed through the rules, a failed
 /// outbound one through delivery.
 #[utoipa::path(post, path = "/api/events/{id}/retry", tag = "events", params(("id" = Uuid, Path)),
-    responses((status = 200, body = EventView), (status = 404, description = "Unknown event"),
+    responses((status = 200, body = Data<EventView>), (status = 404, description = "Unknown event"),
         (status = 409, description = "Not in a state that can be retried")))]
 pub async fn retry_event(
     State(app): State<App>,
@@ -132,7 +129,7 @@ pub async fn retry_event(
 /// Queue an action for HighLevel: add a note, create a task, send a message or set an
 /// opportunity's status. Delivered by the worker; watch it in the outbound queue.
 #[utoipa::path(post, path = "/api/ghl/events", tag = "events", request_body = GhlActionInput,
-    responses((status = 202, description = "Queued", body = EventView), (status = 422, description = "Invalid fields"),
+    responses((status = 202, description = "Queued", body = Data<EventView>),
         (status = 503, description = "GHL integration is not configured")))]
 pub async fn queue_ghl_event(
     State(app): State<App>,

@@ -2,13 +2,12 @@
 //! `POST /api/notifications/read`.
 
 use axum::{
-    Json,
-    extract::{Query, State},
+    extract::{RawQuery, State},
     response::IntoResponse,
 };
-use serde_json::json;
+use serde::Serialize;
 
-use super::respond;
+use super::respond::{self, Data, Page};
 use crate::{
     app::App,
     http::{
@@ -22,7 +21,7 @@ use crate::{
 };
 
 /// What needs me now: items waiting on me, items to proof, unread notifications.
-#[utoipa::path(get, path = "/api/inbox", tag = "inbox", responses((status = 200, body = Inbox)))]
+#[utoipa::path(get, path = "/api/inbox", tag = "inbox", responses((status = 200, body = Data<Inbox>)))]
 pub async fn get_inbox(
     State(app): State<App>,
     user: CurrentUser,
@@ -35,28 +34,34 @@ pub async fn get_inbox(
 #[utoipa::path(get, path = "/api/notifications", tag = "inbox",
     params(
         ("unread" = Option<bool>, Query, description = "Only unread ones"),
-        ("limit" = Option<u64>, Query, description = "1–200, default 50"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 200, description = "1–200, default 50"),
         ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
     ),
-    responses((status = 200, body = [NotificationView]), (status = 422, description = "Bad parameter")))]
+    responses((status = 200, body = Page<NotificationView>)))]
 pub async fn list_notifications(
     State(app): State<App>,
     user: CurrentUser,
-    Query(pairs): Query<Vec<(String, String)>>,
+    RawQuery(raw): RawQuery,
 ) -> Result<impl IntoResponse, AppError> {
-    let query = NotificationQuery::parse(&pairs)?;
+    let query = NotificationQuery::parse(&super::query::query_pairs(raw)?)?;
     let (data, next) = inbox::list_notifications(&app.db, user.id, &query).await?;
     Ok(respond::list(data, next))
 }
 
 /// Mark some (`ids`) or all (`all: true`) of my notifications read.
 #[utoipa::path(post, path = "/api/notifications/read", tag = "inbox", request_body = MarkRead,
-    responses((status = 200, description = "`{\"data\": {\"marked\": n}}`"), (status = 422, description = "Invalid fields")))]
+    responses((status = 200, description = "How many were marked read", body = Data<Marked>)))]
 pub async fn mark_notifications_read(
     State(app): State<App>,
     user: CurrentUser,
     ApiJson(body): ApiJson<MarkRead>,
 ) -> Result<impl IntoResponse, AppError> {
     let marked = inbox::mark_read(&app.db, user.id, body).await?;
-    Ok(Json(json!({"data": {"marked": marked}})))
+    Ok(respond::data(Marked { marked }))
+}
+
+/// How many notifications were marked read.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Marked {
+    pub marked: u64,
 }

@@ -4,7 +4,7 @@
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::path_id::IdPath;
-use super::respond;
+use super::respond::{self, Data, Page};
 use crate::{
     app::App,
     http::{
@@ -19,8 +19,7 @@ use crate::{
 
 /// Every rule, in the order they are tried.
 #[utoipa::path(get, path = "/api/admin/integration-rules", tag = "events",
-    responses((status = 200, description = "`{\"data\": [RuleView], \"nextCursor\": null}`", body = [RuleView]),
-        (status = 403, description = "Admins only")))]
+    responses((status = 200, body = Page<RuleView>)))]
 pub async fn list_integration_rules(
     State(app): State<App>,
     RequireAdmin(_admin): RequireAdmin,
@@ -31,8 +30,7 @@ pub async fn list_integration_rules(
 
 /// Create a rule; `name`, `eventType` and `action` are required.
 #[utoipa::path(post, path = "/api/admin/integration-rules", tag = "events", request_body = RuleInput,
-    responses((status = 201, body = RuleView), (status = 403, description = "Admins only"),
-        (status = 422, description = "Invalid fields")))]
+    responses((status = 201, body = Data<RuleView>)))]
 pub async fn create_integration_rule(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
@@ -46,8 +44,7 @@ pub async fn create_integration_rule(
 /// Change a rule: only the fields sent (`templateId: null` clears the template).
 #[utoipa::path(patch, path = "/api/admin/integration-rules/{id}", tag = "events", params(("id" = Uuid, Path)),
     request_body = RuleInput,
-    responses((status = 200, body = RuleView), (status = 403, description = "Admins only"),
-        (status = 404, description = "Unknown rule"), (status = 422, description = "Invalid fields")))]
+    responses((status = 200, body = Data<RuleView>), (status = 404, description = "Unknown rule")))]
 pub async fn patch_integration_rule(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
@@ -61,8 +58,7 @@ pub async fn patch_integration_rule(
 
 /// Delete a rule.
 #[utoipa::path(delete, path = "/api/admin/integration-rules/{id}", tag = "events", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Deleted"), (status = 403, description = "Admins only"),
-        (status = 404, description = "Unknown rule")))]
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Unknown rule")))]
 pub async fn delete_integration_rule(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,

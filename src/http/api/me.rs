@@ -1,16 +1,16 @@
 //! `GET /api/me`, the API token routes and the session routes: one's own access.
 
-use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use axum::{extract::State, http::StatusCode, response::IntoResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
-use super::respond;
+use super::respond::{self, Data, Page};
 use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
     auth::{api_tokens, sessions},
+    domain::user::Role,
     http::{
         error::AppError,
         extract::{ApiJson, CurrentUser},
@@ -18,43 +18,47 @@ use crate::{
     services::signin::ClientInfo,
 };
 
-#[derive(Serialize)]
+/// Who is signed in.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct MeResponse {
-    id: String,
+pub struct MeResponse {
+    id: Uuid,
+    #[schema(format = Email)]
     email: String,
     name: String,
-    role: &'static str,
+    role: Role,
     /// For pages' scripts: the token that cookie-authenticated form posts must carry.
     csrf_token: Option<String>,
 }
 
 /// `GET /api/me`
-#[utoipa::path(get, path = "/api/me", tag = "me", responses((status = 200, description = "Who is signed in, with the session CSRF token")))]
+#[utoipa::path(get, path = "/api/me", tag = "me", responses((status = 200, description = "Who is signed in, with the session CSRF token", body = Data<MeResponse>)))]
 pub async fn get_me(user: CurrentUser) -> impl IntoResponse {
     let csrf = Some(user.csrf_token().to_string()).filter(|t| !t.is_empty());
-    Json(json!({"data": MeResponse {
-        id: user.id.to_string(),
+    respond::data(MeResponse {
+        id: user.id.0,
         email: user.email.clone(),
         name: user.name.clone(),
-        role: user.role.as_str(),
+        role: user.role,
         csrf_token: csrf,
-    }}))
+    })
 }
 
-#[derive(Serialize)]
+/// An API token; its value only in the answer that created it.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct TokenResponse {
+pub struct TokenResponse {
     id: Uuid,
     name: String,
     created_at: DateTime<Utc>,
     last_used_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     token: Option<String>,
 }
 
 /// `GET /api/tokens`
-#[utoipa::path(get, path = "/api/tokens", tag = "me", responses((status = 200, description = "Own API tokens (never their values)")))]
+#[utoipa::path(get, path = "/api/tokens", tag = "me", responses((status = 200, description = "Own API tokens (never their values)", body = Page<TokenResponse>)))]
 pub async fn list_tokens(
     State(app): State<App>,
     user: CurrentUser,
@@ -73,13 +77,18 @@ pub async fn list_tokens(
     Ok(respond::list(data, None))
 }
 
-#[derive(Deserialize)]
+/// A new API token.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewTokenRequest {
+    /// 1–100 characters (trimmed).
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     name: String,
 }
 
 /// `POST /api/tokens`: the token appears in this response and never again.
-#[utoipa::path(post, path = "/api/tokens", tag = "me", responses((status = 201, description = "The token, shown this once"), (status = 422, description = "Bad name")))]
+#[utoipa::path(post, path = "/api/tokens", tag = "me", request_body = NewTokenRequest,
+    responses((status = 201, description = "The token, shown this once", body = Data<TokenResponse>)))]
 pub async fn create_token(
     State(app): State<App>,
     user: CurrentUser,
@@ -99,7 +108,7 @@ pub async fn create_token(
 }
 
 /// `DELETE /api/tokens/{id}`
-#[utoipa::path(delete, path = "/api/tokens/{id}", tag = "me", params(("id" = Uuid, Path)), responses((status = 204, description = "Revoked"), (status = 404, description = "Not yours or unknown")))]
+#[utoipa::path(delete, path = "/api/tokens/{id}", tag = "me", params(("id" = Uuid, Path)), responses((status = 204, description = "Revoked"), (status = 404, description = "Not yours, or unknown")))]
 pub async fn delete_token(
     State(app): State<App>,
     user: CurrentUser,
@@ -110,9 +119,10 @@ pub async fn delete_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize)]
+/// A signed-in session.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct SessionResponse {
+pub struct SessionResponse {
     id: Uuid,
     created_at: DateTime<Utc>,
     last_seen_at: DateTime<Utc>,
@@ -123,7 +133,7 @@ struct SessionResponse {
 }
 
 /// `GET /api/sessions`
-#[utoipa::path(get, path = "/api/sessions", tag = "me", responses((status = 200, description = "Own sessions, the current one marked")))]
+#[utoipa::path(get, path = "/api/sessions", tag = "me", responses((status = 200, description = "Own sessions, the current one marked", body = Page<SessionResponse>)))]
 pub async fn list_sessions(
     State(app): State<App>,
     user: CurrentUser,
@@ -145,7 +155,7 @@ pub async fn list_sessions(
 }
 
 /// `DELETE /api/sessions/{id}`
-#[utoipa::path(delete, path = "/api/sessions/{id}", tag = "me", params(("id" = Uuid, Path)), responses((status = 204, description = "Signed out"), (status = 404, description = "Not yours or unknown")))]
+#[utoipa::path(delete, path = "/api/sessions/{id}", tag = "me", params(("id" = Uuid, Path)), responses((status = 204, description = "Signed out"), (status = 404, description = "Not yours, or unknown")))]
 pub async fn delete_session(
     State(app): State<App>,
     user: CurrentUser,
@@ -159,11 +169,17 @@ pub async fn delete_session(
 }
 
 /// `POST /api/sessions/revoke-all`: ends every session of the caller.
-#[utoipa::path(post, path = "/api/sessions/revoke-all", tag = "me", responses((status = 200, description = "Every own session ended")))]
+#[utoipa::path(post, path = "/api/sessions/revoke-all", tag = "me", responses((status = 200, description = "Every own session ended", body = Data<Ended>)))]
 pub async fn revoke_all_sessions(
     State(app): State<App>,
     user: CurrentUser,
 ) -> Result<impl IntoResponse, AppError> {
     let ended = sessions::end_all(app.db.conn(), user.id).await?;
-    Ok(Json(json!({"data": {"ended": ended}})))
+    Ok(respond::data(Ended { ended }))
+}
+
+/// How many sessions were ended.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Ended {
+    pub ended: u64,
 }

@@ -3,7 +3,7 @@
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::path_id::IdPath;
-use super::respond;
+use super::respond::{self, Data, Page};
 use crate::{
     app::App,
     domain::ids::WorkItemId,
@@ -19,7 +19,7 @@ use crate::{
 
 /// An item's messages, oldest first.
 #[utoipa::path(get, path = "/api/work-items/{id}/messages", tag = "messages", params(("id" = Uuid, Path)),
-    responses((status = 200, body = [MessageView]), (status = 404, description = "Unknown item")))]
+    responses((status = 200, body = Page<MessageView>), (status = 404, description = "Unknown item")))]
 pub async fn list_messages(
     State(app): State<App>,
     _user: CurrentUser,
@@ -33,7 +33,7 @@ pub async fn list_messages(
 /// through HighLevel when GHL is configured and the item has a `ghlContactId`) or one the
 /// client sent elsewhere (`INBOUND`, status `RECEIVED`).
 #[utoipa::path(post, path = "/api/work-items/{id}/messages", tag = "messages", params(("id" = Uuid, Path)), request_body = NewMessage,
-    responses((status = 201, body = MessageView), (status = 404, description = "Unknown item"), (status = 422, description = "Invalid fields")))]
+    responses((status = 201, body = Data<MessageView>), (status = 404, description = "Unknown item")))]
 pub async fn create_message(
     State(app): State<App>,
     user: CurrentUser,

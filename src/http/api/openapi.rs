@@ -1,11 +1,12 @@
 //! The OpenAPI 3.1 document of the API, generated from the handlers' annotations and served
 //! at `/api/openapi.json`. Every handler under `/api` carries `#[utoipa::path]` and is listed
-//! here; a test checks that every API route of the router appears in the document.
+//! here; a test checks that every API route of the router appears in the document. The
+//! failures common to many operations are added by [`super::openapi_errors`].
 
 use axum::{Json, response::IntoResponse};
 use utoipa::OpenApi;
 
-use super::{me, users, work_items};
+use super::{me, openapi_errors::ErrorResponses, openapi_links::CreatedLinks, users, work_items};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -75,7 +76,9 @@ use super::{me, users, work_items};
         super::integration_rules::delete_integration_rule,
         // (more areas append their paths here, one block per area)
     ),
+    modifiers(&ErrorResponses, &CreatedLinks),
     components(schemas(
+        super::respond::ErrorBody,
         crate::services::events::EventView,
         crate::services::events::EventSummary,
         crate::services::events::list::QueueView,
@@ -126,5 +129,8 @@ pub struct ApiDoc;
 
 /// `GET /api/openapi.json`
 pub async fn get_openapi(_user: crate::http::extract::CurrentUser) -> impl IntoResponse {
-    Json(ApiDoc::openapi())
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    super::openapi_links::spell_links(&mut document);
+    super::openapi_text::declare_text(&mut document);
+    Json(document)
 }

@@ -6,7 +6,7 @@ use axum::{
 };
 
 use super::query::{no_parameters, query_pairs};
-use super::respond;
+use super::respond::{self, Data};
 use crate::{
     app::App,
     db::time,
@@ -17,7 +17,7 @@ use crate::{
 /// Open items by status, owner and type; overdue; due in the next 7 days; waiting; awaiting
 /// proofing; completed per week (12 weeks, Monday-based in `OPS_TIMEZONE`); median cycle time.
 #[utoipa::path(get, path = "/api/stats", tag = "stats",
-    responses((status = 200, description = "`{\"data\": Stats}`", body = Stats), (status = 422, description = "An unknown parameter")))]
+    responses((status = 200, body = Data<Stats>), (status = 400, description = "The query string cannot be read"), (status = 422, description = "An unknown parameter")))]
 pub async fn get_stats(
     State(app): State<App>,
     _user: CurrentUser,

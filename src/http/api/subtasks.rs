@@ -4,7 +4,7 @@
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::path_id::IdPath;
-use super::respond;
+use super::respond::{self, Data, Page};
 use crate::{
     app::App,
     domain::ids::WorkItemId,
@@ -20,7 +20,7 @@ use crate::{
 
 /// An item's subtasks in position order.
 #[utoipa::path(get, path = "/api/work-items/{id}/subtasks", tag = "subtasks", params(("id" = Uuid, Path)),
-    responses((status = 200, body = [SubtaskView]), (status = 404, description = "Unknown item")))]
+    responses((status = 200, body = Page<SubtaskView>), (status = 404, description = "Unknown item")))]
 pub async fn list_subtasks(
     State(app): State<App>,
     _user: CurrentUser,
@@ -32,7 +32,7 @@ pub async fn list_subtasks(
 
 /// Add a subtask (at `position`, or last).
 #[utoipa::path(post, path = "/api/work-items/{id}/subtasks", tag = "subtasks", params(("id" = Uuid, Path)), request_body = NewSubtask,
-    responses((status = 201, body = SubtaskView), (status = 404, description = "Unknown item"), (status = 422, description = "Invalid fields")))]
+    responses((status = 201, body = Data<SubtaskView>), (status = 404, description = "Unknown item")))]
 pub async fn create_subtask(
     State(app): State<App>,
     user: CurrentUser,
@@ -46,7 +46,7 @@ pub async fn create_subtask(
 
 /// Edit, toggle or move a subtask; `null` clears `assigneeId` or `dueAt`.
 #[utoipa::path(patch, path = "/api/subtasks/{id}", tag = "subtasks", params(("id" = Uuid, Path)), request_body = SubtaskChanges,
-    responses((status = 200, body = SubtaskView), (status = 404, description = "Unknown"), (status = 422, description = "Invalid fields")))]
+    responses((status = 200, body = Data<SubtaskView>)))]
 pub async fn patch_subtask(
     State(app): State<App>,
     user: CurrentUser,
@@ -60,7 +60,7 @@ pub async fn patch_subtask(
 
 /// Delete a subtask; the ones after it move up.
 #[utoipa::path(delete, path = "/api/subtasks/{id}", tag = "subtasks", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Deleted"), (status = 404, description = "Unknown")))]
+    responses((status = 204, description = "Deleted")))]
 pub async fn delete_subtask(
     State(app): State<App>,
     user: CurrentUser,

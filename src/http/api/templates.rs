@@ -2,7 +2,7 @@
 
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
-use super::respond;
+use super::respond::{self, Data, Page};
 use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
@@ -19,7 +19,7 @@ use crate::{
 
 /// Every template by name, each with its subtasks.
 #[utoipa::path(get, path = "/api/templates", tag = "templates",
-    responses((status = 200, description = "`{\"data\": [TemplateView], \"nextCursor\": null}`", body = [TemplateView])))]
+    responses((status = 200, body = Page<TemplateView>)))]
 pub async fn list_templates(
     State(app): State<App>,
     _user: CurrentUser,
@@ -30,7 +30,7 @@ pub async fn list_templates(
 
 /// One template with its subtasks.
 #[utoipa::path(get, path = "/api/templates/{id}", tag = "templates", params(("id" = Uuid, Path)),
-    responses((status = 200, body = TemplateView), (status = 404, description = "Unknown")))]
+    responses((status = 200, body = Data<TemplateView>)))]
 pub async fn get_template(
     State(app): State<App>,
     _user: CurrentUser,
@@ -42,7 +42,7 @@ pub async fn get_template(
 
 /// Create a template (admins); `name` and `type` are required.
 #[utoipa::path(post, path = "/api/templates", tag = "templates", request_body = TemplateInput,
-    responses((status = 201, description = "Created", body = TemplateView), (status = 403, description = "Admins only"), (status = 422, description = "Invalid fields")))]
+    responses((status = 201, description = "Created", body = Data<TemplateView>)))]
 pub async fn create_template(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
@@ -55,7 +55,7 @@ pub async fn create_template(
 
 /// Change a template (admins): only the fields sent change; `subtasks` replaces them all.
 #[utoipa::path(patch, path = "/api/templates/{id}", tag = "templates", params(("id" = Uuid, Path)), request_body = TemplateInput,
-    responses((status = 200, body = TemplateView), (status = 403, description = "Admins only"), (status = 404, description = "Unknown"), (status = 422, description = "Invalid fields")))]
+    responses((status = 200, body = Data<TemplateView>)))]
 pub async fn patch_template(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
@@ -71,7 +71,7 @@ pub async fn patch_template(
 /// Delete a template (admins). Items made from it keep existing; a template a cadence uses
 /// cannot be deleted (409).
 #[utoipa::path(delete, path = "/api/templates/{id}", tag = "templates", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Deleted"), (status = 403, description = "Admins only"), (status = 404, description = "Unknown"), (status = 409, description = "Used by a cadence")))]
+    responses((status = 204, description = "Deleted"), (status = 409, description = "Used by a cadence")))]
 pub async fn delete_template(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,

@@ -9,11 +9,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::respond;
+use super::respond::{self, Data, Page};
 use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
     db::entities::user,
+    domain::user::Role,
     http::{
         error::AppError,
         extract::{ApiJson, CurrentUser, RequireAdmin},
@@ -25,12 +26,15 @@ use crate::{
     },
 };
 
-#[derive(Serialize)]
+/// A person.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserResponse {
     id: Uuid,
+    #[schema(format = Email)]
     email: String,
     name: String,
+    #[schema(value_type = Role)]
     role: String,
     active: bool,
     created_at: DateTime<Utc>,
@@ -59,7 +63,8 @@ pub struct UsersQuery {
 }
 
 /// `GET /api/users`: active people; admins may add `includeInactive=true`.
-#[utoipa::path(get, path = "/api/users", tag = "people", params(("includeInactive" = Option<bool>, Query, description = "Admins only")), responses((status = 200, description = "Active people (for pickers)"), (status = 403, description = "Staff asking for inactive people")))]
+#[utoipa::path(get, path = "/api/users", tag = "people", params(("includeInactive" = Option<bool>, Query, description = "Admins only")),
+    responses((status = 200, description = "Active people (for pickers)", body = Page<UserResponse>), (status = 403, description = "Staff asking for inactive people")))]
 pub async fn list_users(
     State(app): State<App>,
     user: CurrentUser,
@@ -73,16 +78,25 @@ pub async fn list_users(
     Ok(respond::list(data, None))
 }
 
-#[derive(Deserialize)]
+/// A person to invite.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     name: String,
+    #[schema(value_type = Role)]
     role: String,
 }
 
 /// `POST /api/admin/users`: creates the person and emails them a sign-in link.
-#[utoipa::path(post, path = "/api/admin/users", tag = "people", responses((status = 201, description = "Created and emailed a sign-in link"), (status = 409, description = "Email in use"), (status = 422, description = "Invalid fields")))]
+#[utoipa::path(post, path = "/api/admin/users", tag = "people", request_body = InviteRequest,
+    responses((status = 201, description = "Created and emailed a sign-in link", body = Data<UserResponse>), (status = 409, description = "Email in use")))]
 pub async fn create_user(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
@@ -110,16 +124,24 @@ pub async fn create_user(
     ))
 }
 
-#[derive(Deserialize)]
+/// Changes to a person: only the fields sent.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchUserRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     name: Option<String>,
+    #[schema(value_type = Option<Role>)]
     role: Option<String>,
     active: Option<bool>,
 }
 
 /// `PATCH /api/admin/users/{id}`
-#[utoipa::path(patch, path = "/api/admin/users/{id}", tag = "people", params(("id" = Uuid, Path)), responses((status = 200, description = "Changed; a role change or deactivation ends their sessions"), (status = 409, description = "The last active admin")))]
+#[utoipa::path(patch, path = "/api/admin/users/{id}", tag = "people", params(("id" = Uuid, Path)), request_body = PatchUserRequest,
+    responses((status = 200, description = "Changed; a role change or deactivation ends their sessions", body = Data<UserResponse>), (status = 409, description = "The last active admin")))]
 pub async fn patch_user(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
@@ -137,7 +159,7 @@ pub async fn patch_user(
 }
 
 /// `POST /api/admin/users/{id}/sessions/revoke`: signs the person out everywhere.
-#[utoipa::path(post, path = "/api/admin/users/{id}/sessions/revoke", tag = "people", params(("id" = Uuid, Path)), responses((status = 200, description = "Every session of the person ended: {data: {ended}}"), (status = 404, description = "Unknown person")))]
+#[utoipa::path(post, path = "/api/admin/users/{id}/sessions/revoke", tag = "people", params(("id" = Uuid, Path)), responses((status = 200, description = "Every session of the person ended", body = Data<super::me::Ended>), (status = 404, description = "Unknown person")))]
 pub async fn revoke_user_sessions(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
@@ -145,5 +167,5 @@ pub async fn revoke_user_sessions(
     IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
     let ended = people::end_sessions(&app.db, admin.id, &client, id).await?;
-    Ok(respond::data(serde_json::json!({ "ended": ended })))
+    Ok(respond::data(super::me::Ended { ended }))
 }

@@ -3,13 +3,15 @@
 //! the event is committed.
 
 use axum::{
-    Json,
     body::Bytes,
     extract::State,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::respond::{self, Data};
 
 use crate::{
     app::App,
@@ -35,8 +37,9 @@ use crate::{
         ("X-Ops-Signature" = Option<String>, Header, description = "`sha256=<hex HMAC-SHA256 of the body>`"),
     ),
     responses(
-        (status = 200, description = "`{\"data\": {\"id\", \"state\", \"duplicate\"}}`: stored before this answer"),
+        (status = 200, description = "Stored before this answer", body = Data<WebhookReceipt>),
         (status = 400, description = "Not a JSON object, or a `timestamp` more than five minutes from now (audited)"),
+        (status = 413, description = "The body is larger than 1 MiB"),
         (status = 401, description = "No valid signature or secret (audited; nothing stored)"),
         (status = 403, description = "For another location than `GHL_LOCATION_ID` (audited; nothing stored)"),
         (status = 429, description = "Too many refused webhooks from this address"),
@@ -78,15 +81,17 @@ pub async fn receive_ghl_webhook(
         metrics::record_webhook_rejected(reason);
     }
     match outcome {
-        Ok(stored) => Json(json!({"data": {
-            "id": stored.event.id,
-            "state": stored.event.state,
-            "duplicate": stored.duplicate,
-        }}))
+        Ok(stored) => respond::data(WebhookReceipt {
+            id: stored.event.id,
+            state: stored.event.state,
+            duplicate: stored.duplicate,
+        })
         .into_response(),
         Err(WebhookError::Unauthorized) => (
             StatusCode::UNAUTHORIZED,
-            Json(json!({"error": WebhookError::Unauthorized.to_string()})),
+            axum::Json(respond::ErrorBody::new(
+                WebhookError::Unauthorized.to_string(),
+            )),
         )
             .into_response(),
         Err(WebhookError::TooManyRefusals(retry_after_secs)) => {
@@ -98,8 +103,23 @@ pub async fn receive_ghl_webhook(
                 Refusal::Stale(_) => StatusCode::BAD_REQUEST,
                 Refusal::ForeignLocation(_) => StatusCode::FORBIDDEN,
             };
-            (status, Json(json!({"error": refusal.reason()}))).into_response()
+            (
+                status,
+                axum::Json(respond::ErrorBody::new(refusal.reason())),
+            )
+                .into_response()
         }
         Err(WebhookError::Service(error)) => AppError::from(error).into_response(),
     }
+}
+
+/// What a stored webhook became.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WebhookReceipt {
+    pub id: Uuid,
+    /// The event's state (`RECEIVED` until the worker processes it).
+    #[schema(schema_with = crate::services::events::state_schema)]
+    pub state: String,
+    /// `true` when this was a redelivery of an event already stored.
+    pub duplicate: bool,
 }

@@ -1,14 +1,6 @@
 //! `/api/work-items`: create, read, change, delete; history; the QC panel.
 
-use axum::{
-    Json,
-    extract::State,
-    http::{HeaderMap, StatusCode, header},
-    response::IntoResponse,
-};
-use serde_json::json;
-
-use super::respond;
+use super::respond::{self, Data, Page};
 use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
@@ -25,6 +17,11 @@ use crate::{
             qc::{QcChanges, QcView},
         },
     },
+};
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::IntoResponse,
 };
 
 /// `If-Match: 3` or `If-Match: "3"` → `Some(3)`; anything unparseable is a 400.
@@ -49,7 +46,8 @@ fn with_etag(status: StatusCode, item: WorkItemView) -> impl IntoResponse {
 
 /// Create a work item (blank, or from `templateId`).
 #[utoipa::path(post, path = "/api/work-items", tag = "work items", request_body = NewWorkItem,
-    responses((status = 201, description = "Created", body = WorkItemView), (status = 422, description = "Invalid fields"), (status = 409, description = "Refused by a rule"), (status = 403, description = "`cadenceKey` set by someone other than an admin")))]
+    responses((status = 201, description = "Created", body = Data<WorkItemView>, headers(("ETag" = String, description = "The item's version, quoted"))),
+        (status = 409, description = "Refused by a rule"), (status = 403, description = "`cadenceKey` set by someone other than an admin")))]
 pub async fn create_work_item(
     State(app): State<App>,
     user: CurrentUser,
@@ -67,7 +65,7 @@ pub async fn create_work_item(
 
 /// One work item.
 #[utoipa::path(get, path = "/api/work-items/{id}", tag = "work items", params(("id" = Uuid, Path)),
-    responses((status = 200, body = WorkItemView), (status = 404, description = "Unknown")))]
+    responses((status = 200, body = Data<WorkItemView>, headers(("ETag" = String, description = "The item's version, quoted")))))]
 pub async fn get_work_item(
     State(app): State<App>,
     _user: CurrentUser,
@@ -80,8 +78,10 @@ pub async fn get_work_item(
 }
 
 /// Change a work item; send `If-Match` (or `version`) to refuse stale writes with 409.
-#[utoipa::path(patch, path = "/api/work-items/{id}", tag = "work items", params(("id" = Uuid, Path)), request_body = WorkItemChanges,
-    responses((status = 200, body = WorkItemView), (status = 409, description = "Stale version or rule"), (status = 422, description = "Invalid fields")))]
+#[utoipa::path(patch, path = "/api/work-items/{id}", tag = "work items", request_body = WorkItemChanges,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, pattern = r#"^(W/)?"?[0-9]{1,9}"?$"#, description = "The version the change was made against, e.g. `\"3\"`")),
+    responses((status = 200, body = Data<WorkItemView>, headers(("ETag" = String, description = "The item's version, quoted"))),
+        (status = 400, description = "If-Match is not a version number"), (status = 409, description = "Stale version or rule")))]
 pub async fn patch_work_item(
     State(app): State<App>,
     user: CurrentUser,
@@ -104,7 +104,7 @@ pub async fn patch_work_item(
 
 /// Delete a work item (admins).
 #[utoipa::path(delete, path = "/api/work-items/{id}", tag = "work items", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Deleted"), (status = 403, description = "Admins only")))]
+    responses((status = 204, description = "Deleted")))]
 pub async fn delete_work_item(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
@@ -117,7 +117,7 @@ pub async fn delete_work_item(
 
 /// An item's audit history, oldest first.
 #[utoipa::path(get, path = "/api/work-items/{id}/history", tag = "work items", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "Audit entries")))]
+    responses((status = 200, description = "Audit entries, oldest first", body = Page<super::audit_view::AuditView>)))]
 pub async fn get_work_item_history(
     State(app): State<App>,
     _user: CurrentUser,
@@ -132,7 +132,7 @@ pub async fn get_work_item_history(
 }
 
 /// The QC panel of an item.
-#[utoipa::path(get, path = "/api/work-items/{id}/qc", tag = "qc", params(("id" = Uuid, Path)), responses((status = 200, body = QcView)))]
+#[utoipa::path(get, path = "/api/work-items/{id}/qc", tag = "qc", params(("id" = Uuid, Path)), responses((status = 200, body = Data<QcView>)))]
 pub async fn get_work_item_qc(
     State(app): State<App>,
     _user: CurrentUser,
@@ -143,8 +143,10 @@ pub async fn get_work_item_qc(
 }
 
 /// Change proofing settings or decide (`APPROVED`, or `CHANGES_REQUESTED` with a note).
-#[utoipa::path(patch, path = "/api/work-items/{id}/qc", tag = "qc", params(("id" = Uuid, Path)), request_body = QcChanges,
-    responses((status = 200, body = QcView), (status = 403, description = "An owner approving their own item"), (status = 409, description = "Stale or not in proofing")))]
+#[utoipa::path(patch, path = "/api/work-items/{id}/qc", tag = "qc", request_body = QcChanges,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, pattern = r#"^(W/)?"?[0-9]{1,9}"?$"#, description = "The version the change was made against, e.g. `\"3\"`")),
+    responses((status = 200, body = Data<QcView>), (status = 400, description = "If-Match is not a version number"),
+        (status = 403, description = "An owner approving their own item"), (status = 409, description = "Stale or not in proofing")))]
 pub async fn patch_work_item_qc(
     State(app): State<App>,
     user: CurrentUser,
@@ -168,18 +170,8 @@ pub async fn patch_work_item_qc(
 
 /// List work items: filters, sort and keyset pagination (see the parameters of docs/PRODUCT.md §10).
 #[utoipa::path(get, path = "/api/work-items", tag = "work items",
-    params(
-        ("status" = Option<String>, Query, description = "Repeatable or comma-separated"),
-        ("type" = Option<String>, Query), ("owner" = Option<String>, Query, description = "A person's id, me or none"),
-        ("tag" = Option<String>, Query, description = "Repeatable; every tag must match"),
-        ("deliverableType" = Option<String>, Query), ("client" = Option<String>, Query),
-        ("dueFrom" = Option<String>, Query), ("dueTo" = Option<String>, Query),
-        ("overdue" = Option<bool>, Query), ("waiting" = Option<bool>, Query), ("needsProofing" = Option<bool>, Query),
-        ("q" = Option<String>, Query, description = "Words in title, description or client"),
-        ("sort" = Option<String>, Query, description = "dueAt, -dueAt, priority, -updatedAt, createdAt, ..."),
-        ("limit" = Option<u32>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query),
-    ),
-    responses((status = 200, body = [WorkItemView]), (status = 422, description = "A bad or unknown parameter")))]
+    params(super::work_item_params::ListParams),
+    responses((status = 200, body = Page<WorkItemView>)))]
 pub async fn list_work_items(
     State(app): State<App>,
     user: CurrentUser,
@@ -191,14 +183,13 @@ pub async fn list_work_items(
         app.settings.timezone,
     )?;
     let page = work_items::list::list(&app.db, &query).await?;
-    Ok(Json(
-        json!({"data": page.items, "nextCursor": page.next_cursor}),
-    ))
+    Ok(respond::list(page.items, page.next_cursor))
 }
 
 /// The same filtered list as CSV, streamed a page at a time.
 #[utoipa::path(get, path = "/api/work-items.csv", tag = "work items",
-    responses((status = 200, description = "text/csv", content_type = "text/csv"), (status = 422, description = "A bad or unknown parameter")))]
+    params(super::work_item_params::ListParams),
+    responses((status = 200, description = "The items as CSV, one row each", body = String, content_type = "text/csv")))]
 pub async fn export_work_items_csv(
     State(app): State<App>,
     user: CurrentUser,

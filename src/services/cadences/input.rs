@@ -32,24 +32,33 @@ pub const DEFAULT_LEAD_DAYS: i32 = 14;
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CadenceInput {
-    /// 1–150 characters; generated items are titled `<name> — <YYYY-MM-DD>`.
+    /// 1–150 characters, not blank; generated items are titled `<name> — <YYYY-MM-DD>`.
+    /// Required on create.
+    #[schema(min_length = 1, max_length = 150, pattern = r"\S")]
     pub name: Option<String>,
     /// Lowercase letters, digits and `-` (1–60); part of every item's `cadenceKey`
-    /// (`<slug>:<local date>`), so it cannot change once the cadence exists.
+    /// (`<slug>:<local date>`), so it cannot change once the cadence exists. Required on
+    /// create.
+    #[schema(pattern = "^[a-z0-9]([a-z0-9-]{0,58}[a-z0-9])?$")]
     pub slug: Option<String>,
-    /// The template every occurrence is made from.
+    /// The template every occurrence is made from. Required on create.
+    #[schema(format = Uuid)]
     pub template_id: Option<String>,
     /// An active person who owns the items (`null`: the template's default owner).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Uuid)]
     pub owner_id: Patch<String>,
     /// An RFC 5545 rule such as `FREQ=WEEKLY;BYDAY=TU` or `FREQ=MONTHLY;BYMONTHDAY=-1`
     /// (DAILY, WEEKLY, MONTHLY or YEARLY). A first line `DTSTART:YYYYMMDD` fixes where the
-    /// series starts; otherwise it starts the day the cadence is created.
+    /// series starts; otherwise it starts the day the cadence is created. Required on create.
+    #[schema(min_length = 1, max_length = 500)]
     pub rrule: Option<String>,
-    /// `HH:MM`, local time in `OPS_TIMEZONE`.
+    /// `HH:MM`, local time in `OPS_TIMEZONE`. Required on create.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub due_time: Option<String>,
     /// 0–366: items are created this many days before they are due (default 14).
+    #[serde(default, deserialize_with = "crate::domain::whole::option")]
+    #[schema(minimum = 0, maximum = 366)]
     pub lead_days: Option<i64>,
     /// Paused cadences create nothing (default true).
     pub active: Option<bool>,
@@ -70,8 +79,7 @@ pub(super) struct Parsed {
 
 fn parse_name(raw: &str) -> Result<String, ValidationError> {
     let name = raw.trim();
-    let length = name.chars().count();
-    if length == 0 || length > MAX_NAME_CHARS {
+    if name.is_empty() || raw.chars().count() > MAX_NAME_CHARS {
         return Err(ValidationError::new(format!(
             "name must be 1 to {MAX_NAME_CHARS} characters"
         )));

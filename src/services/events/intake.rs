@@ -161,16 +161,19 @@ async fn refuse(
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewEvent {
-    /// Required: who sends it, 1–50 characters of `a-z`, `0-9`, `.`, `_`, `-` (e.g. `zapier`).
+    /// Who sends it, 1–50 characters of `a-z`, `0-9`, `.`, `_`, `-` (e.g. `zapier`).
+    #[schema(required = true, nullable = false, value_type = String, pattern = "^[a-z0-9._-]{1,50}$")]
     pub source: Option<String>,
-    /// Required: the event type rules match on, 1–100 characters without spaces.
+    /// The event type rules match on, 1–100 characters without spaces or control characters.
     #[serde(rename = "type")]
+    #[schema(required = true, nullable = false, value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\s\x00-\x1f\x7f-\x9f]{1,100}$")]
     pub event_type: Option<String>,
     /// The sender's id for this event: a second event with the same source, type and
     /// `externalId` is a redelivery (answered 200, stored once).
+    #[schema(max_length = 200)]
     pub external_id: Option<String>,
-    /// The event's data (any JSON; `{}` when left out).
-    #[schema(value_type = Object)]
+    /// The event's data, a JSON object (`{}` when left out).
+    #[schema(value_type = Option<Object>)]
     pub payload: Option<Value>,
 }
 
@@ -222,11 +225,16 @@ pub async fn receive_event(db: &Db, input: NewEvent) -> Result<Stored, ServiceEr
         .map(str::trim)
         .filter(|id| !id.is_empty())
         .map(str::to_string);
-    if external_id
+    if input
+        .external_id
         .as_ref()
         .is_some_and(|id| id.chars().count() > 200)
     {
         errors.add("externalId", "externalId must be at most 200 characters");
+    }
+    // Rules match on the payload's fields, so it is an object, like a webhook's body.
+    if input.payload.as_ref().is_some_and(|p| !p.is_object()) {
+        errors.add("payload", "payload must be a JSON object");
     }
     errors.into_result()?;
     let (Some(source), Some(event_type)) = (source, event_type) else {

@@ -52,12 +52,36 @@ pub mod state {
 /// The source name of HighLevel's events.
 pub const GHL_SOURCE: &str = "ghl";
 
+fn direction_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some([direction::INBOUND, direction::OUTBOUND]))
+        .build()
+}
+
+/// Every state of either direction.
+pub fn state_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let mut states: Vec<&str> = state::INBOUND.to_vec();
+    states.extend(
+        state::OUTBOUND
+            .iter()
+            .filter(|s| !state::INBOUND.contains(s)),
+    );
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(states))
+        .build()
+}
+
 /// An event as the API and the events page show it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventView {
     pub id: Uuid,
     /// `INBOUND` or `OUTBOUND`.
+    #[schema(schema_with = direction_schema)]
     pub direction: String,
     /// Where it came from (`ghl`, or the intake's `source`); `ghl` for outbound.
     pub source: String,
@@ -68,6 +92,7 @@ pub struct EventView {
     pub external_id: Option<String>,
     /// Inbound: `RECEIVED`, `PROCESSING`, `PROCESSED`, `TRIAGE`, `DISMISSED`, `FAILED`.
     /// Outbound: `QUEUED`, `DELIVERED`, `FAILED`.
+    #[schema(schema_with = state_schema)]
     pub state: String,
     pub attempts: i32,
     /// Why the last attempt failed.
@@ -112,6 +137,7 @@ impl From<integration_event::Model> for EventView {
 pub struct EventSummary {
     pub id: Uuid,
     /// `INBOUND` or `OUTBOUND`.
+    #[schema(schema_with = direction_schema)]
     pub direction: String,
     pub source: String,
     #[serde(rename = "type")]

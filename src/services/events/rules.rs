@@ -71,18 +71,26 @@ impl From<integration_rule::Model> for RuleView {
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RuleInput {
-    /// 1–100 characters.
+    /// 1–100 characters, not blank; required on create.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: Option<String>,
-    /// 1–100 characters without spaces, or `*`.
+    /// 1–100 characters without spaces, or `*`; required on create.
+    #[schema(pattern = r"^[^\s\x00-\x1f\x7f-\x9f]{1,100}$")]
     pub event_type: Option<String>,
+    /// What a matching event becomes; required on create.
+    #[schema(pattern = "^(CREATE_FROM_TEMPLATE|UPSERT_EVENT_ITEM|ATTACH_MESSAGE|TRIAGE)$")]
     pub action: Option<String>,
     /// A template id, or `null` to clear it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Uuid)]
     pub template_id: Patch<String>,
+    /// Conditions on the payload.
     #[schema(value_type = Option<Object>)]
     pub config: Option<Value>,
     pub active: Option<bool>,
+    /// Rules are tried in this order (default: after the last).
+    #[serde(default, deserialize_with = "crate::domain::whole::option")]
+    #[schema(minimum = -2147483648, maximum = 2147483647)]
     pub position: Option<i32>,
 }
 

@@ -39,15 +39,24 @@ const WAITING: &[&str] = &[state::TRIAGE, state::FAILED];
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConvertInput {
+    /// 1–200 characters, not blank (default: from the event).
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Option<String>,
-    /// `TASK`, `DELIVERABLE`, `EVENT` or `REQUEST` (the default).
+    /// `REQUEST` by default.
     #[serde(rename = "type")]
+    #[schema(value_type = Option<crate::domain::work_item::ItemType>)]
     pub item_type: Option<String>,
+    #[schema(value_type = Option<crate::domain::work_item::Priority>)]
     pub priority: Option<String>,
+    /// An active person.
+    #[schema(format = Uuid)]
     pub owner_id: Option<String>,
+    #[schema(format = DateTime)]
     pub start_at: Option<String>,
+    #[schema(format = DateTime)]
     pub due_at: Option<String>,
     /// Make the item from this template (its fields, checklist and subtasks).
+    #[schema(format = Uuid)]
     pub template_id: Option<String>,
 }
 

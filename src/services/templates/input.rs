@@ -28,8 +28,12 @@ pub const MAX_SUBTASKS: usize = 100;
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TemplateSubtaskInput {
+    /// 1–200 characters, not blank.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: String,
-    #[serde(default)]
+    /// Days after the item starts that the step is due (-365 to 365, default 0).
+    #[serde(default, deserialize_with = "crate::domain::whole::required")]
+    #[schema(minimum = -365, maximum = 365)]
     pub due_offset_days: i64,
 }
 
@@ -39,27 +43,39 @@ pub struct TemplateSubtaskInput {
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TemplateInput {
-    /// 1–200 characters.
+    /// 1–200 characters, not blank; required on create.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
-    /// `TASK`, `DELIVERABLE`, `EVENT` or `REQUEST`.
+    /// Required on create.
     #[serde(rename = "type")]
+    #[schema(value_type = Option<ItemType>)]
     pub item_type: Option<String>,
+    /// A deliverable type; `null` or `""` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^(|ARTICLE|NEWSLETTER|SOCIAL_POST|VIDEO|PODCAST|GRAPHIC|PRINT|WEB_PAGE|EMAIL_CAMPAIGN|OTHER)$")]
     pub deliverable_type: Patch<String>,
-    /// `LOW`, `NORMAL` (the default), `HIGH` or `URGENT`.
+    /// `NORMAL` by default.
+    #[schema(value_type = Option<Priority>)]
     pub priority: Option<String>,
+    #[schema(schema_with = crate::domain::work_item::tags_schema)]
     pub tags: Option<Vec<String>>,
     pub needs_proofing: Option<bool>,
+    #[schema(max_items = 50)]
     pub qc_checklist: Option<Vec<ChecklistItem>>,
-    /// An active person who owns items made from the template unless told otherwise.
+    /// An active person who owns items made from the template unless told otherwise; `null`
+    /// or `""` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
     pub default_owner_id: Patch<String>,
     /// 0–365: an item made without a due date is due this many days after it starts.
+    #[serde(default, deserialize_with = "crate::domain::whole::option")]
+    #[schema(minimum = 0, maximum = 365)]
     pub duration_days: Option<i64>,
     /// Markdown, up to 50,000 characters.
+    #[schema(max_length = 50000)]
     pub description: Option<String>,
+    /// Replaces every subtask of the template.
+    #[schema(max_items = 100)]
     pub subtasks: Option<Vec<TemplateSubtaskInput>>,
 }
 
@@ -81,8 +97,7 @@ pub(super) struct Parsed {
 
 fn parse_name(errors: &mut FieldErrors, raw: &str) -> Option<String> {
     let name = raw.trim();
-    let length = name.chars().count();
-    if length == 0 || length > MAX_NAME_CHARS {
+    if name.is_empty() || raw.chars().count() > MAX_NAME_CHARS {
         errors.add(
             "name",
             format!("name must be 1 to {MAX_NAME_CHARS} characters"),

@@ -175,6 +175,22 @@ pub async fn create(
             rules::MAX_DESCRIPTION_CHARS,
         ),
     );
+    let ghl_contact_id = errors.check(
+        "ghlContactId",
+        rules::parse_optional_text(
+            input.ghl_contact_id.as_deref(),
+            "ghlContactId",
+            rules::MAX_GHL_ID_CHARS,
+        ),
+    );
+    let ghl_opportunity_id = errors.check(
+        "ghlOpportunityId",
+        rules::parse_optional_text(
+            input.ghl_opportunity_id.as_deref(),
+            "ghlOpportunityId",
+            rules::MAX_GHL_ID_CHARS,
+        ),
+    );
     let cadence_key = errors.check(
         "cadenceKey",
         rules::parse_optional_text(input.cadence_key.as_deref(), "cadenceKey", 200),
@@ -250,14 +266,8 @@ pub async fn create(
         cadence_key: Set(cadence_key),
         template_id: Set(template_id.filter(|_| from_template.is_some())),
         client: Set(client),
-        ghl_contact_id: Set(input
-            .ghl_contact_id
-            .clone()
-            .filter(|v| !v.trim().is_empty())),
-        ghl_opportunity_id: Set(input
-            .ghl_opportunity_id
-            .clone()
-            .filter(|v| !v.trim().is_empty())),
+        ghl_contact_id: Set(ghl_contact_id.flatten()),
+        ghl_opportunity_id: Set(ghl_opportunity_id.flatten()),
         waiting_on_user_id: Set(waiting_on),
         waiting_reason: Set(waiting_reason),
         waiting_since: Set(waiting_on.map(|_| now)),

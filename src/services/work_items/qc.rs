@@ -68,21 +68,27 @@ impl From<&WorkItemView> for QcView {
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QcChanges {
+    /// The version the change was made against (or send `If-Match`); stale means 409.
+    #[serde(default, deserialize_with = "crate::domain::whole::option")]
+    #[schema(minimum = -2147483648, maximum = 2147483647)]
     pub version: Option<i32>,
     pub needs_proofing: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Uuid)]
     pub proofer_id: Patch<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub tbp_graphics_location: Patch<String>,
+    #[schema(max_items = 50)]
     pub qc_checklist: Option<Vec<ChecklistItem>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 50000)]
     pub qc_notes: Patch<String>,
     /// A decision: `APPROVED` or `CHANGES_REQUESTED` (with `note`).
+    #[schema(pattern = "^(APPROVED|CHANGES_REQUESTED)$")]
     pub proof_status: Option<String>,
     /// Required with `CHANGES_REQUESTED`; becomes a comment on the item.
+    #[schema(max_length = 20000)]
     pub note: Option<String>,
     /// Approving while checklist entries are unticked needs this set to `true`.
     pub confirm_unticked: Option<bool>,

@@ -137,11 +137,25 @@ pub(super) async fn apply(
             )
             .flatten();
     }
-    if let Some(patch) = &changes.ghl_contact_id {
-        next.ghl_contact_id = patch.clone().filter(|v| !v.trim().is_empty());
+    if let Some(patch) = &changes.ghl_contact_id
+        && let Some(id) = errors.check(
+            "ghlContactId",
+            rules::parse_optional_text(patch.as_deref(), "ghlContactId", rules::MAX_GHL_ID_CHARS),
+        )
+    {
+        next.ghl_contact_id = id;
     }
-    if let Some(patch) = &changes.ghl_opportunity_id {
-        next.ghl_opportunity_id = patch.clone().filter(|v| !v.trim().is_empty());
+    if let Some(patch) = &changes.ghl_opportunity_id
+        && let Some(id) = errors.check(
+            "ghlOpportunityId",
+            rules::parse_optional_text(
+                patch.as_deref(),
+                "ghlOpportunityId",
+                rules::MAX_GHL_ID_CHARS,
+            ),
+        )
+    {
+        next.ghl_opportunity_id = id;
     }
     changes::apply_waiting(changes, current, &mut next, &mut errors);
     changes::apply_proofing(changes, current, &mut next, &mut errors);

@@ -6,7 +6,13 @@ use sea_orm::{DbBackend, EntityTrait, FromQueryResult, QuerySelect, Select, sea_
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::{db::entities::work_item, domain::work_item_rules::ChecklistItem};
+use crate::{
+    db::entities::work_item,
+    domain::{
+        work_item::{DeliverableType, ItemType, Priority, ProofStatus, Status},
+        work_item_rules::ChecklistItem,
+    },
+};
 
 /// A work item as the API returns it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -16,8 +22,11 @@ pub struct WorkItemView {
     pub title: String,
     pub description: String,
     #[serde(rename = "type")]
+    #[schema(value_type = ItemType)]
     pub item_type: String,
+    #[schema(value_type = Status)]
     pub status: String,
+    #[schema(value_type = Priority)]
     pub priority: String,
     pub owner_id: Option<Uuid>,
     pub created_by_id: Option<Uuid>,
@@ -25,6 +34,7 @@ pub struct WorkItemView {
     pub due_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
     pub tags: Vec<String>,
+    #[schema(value_type = Option<DeliverableType>)]
     pub deliverable_type: Option<String>,
     pub cadence_key: Option<String>,
     pub template_id: Option<Uuid>,
@@ -35,6 +45,7 @@ pub struct WorkItemView {
     pub waiting_reason: Option<String>,
     pub waiting_since: Option<DateTime<Utc>>,
     pub needs_proofing: bool,
+    #[schema(value_type = Option<ProofStatus>)]
     pub proof_status: Option<String>,
     pub proofer_id: Option<Uuid>,
     pub proofed_at: Option<DateTime<Utc>>,

@@ -18,7 +18,8 @@ use crate::{
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GhlActionInput {
-    /// `addNote`, `createTask`, `sendMessage` or `setOpportunityStatus`.
+    /// What to do; the fields each action needs are listed above.
+    #[schema(required = true, nullable = false, value_type = String, pattern = "^(addNote|createTask|sendMessage|setOpportunityStatus)$")]
     pub action: Option<String>,
     pub contact_id: Option<String>,
     pub opportunity_id: Option<String>,
@@ -27,6 +28,7 @@ pub struct GhlActionInput {
     /// The task's title.
     pub title: Option<String>,
     /// The task's due time (RFC 3339).
+    #[schema(format = DateTime)]
     pub due_date: Option<String>,
     /// `SMS` or `Email`.
     pub channel: Option<String>,
@@ -36,6 +38,7 @@ pub struct GhlActionInput {
     /// The opportunity's new status.
     pub status: Option<String>,
     /// The item this is about, shown with the event.
+    #[schema(format = Uuid)]
     pub work_item_id: Option<String>,
 }
 
