@@ -27,7 +27,9 @@ findmnt -rno TARGET | sort -r | while read -r target; do
   case "$target" in /proc*|/sys*|/dev*|"$data") continue ;; esac
   mount -o remount,bind,ro "$target" 2>/dev/null || echo "left writable: $target" >&2
 done
-mount -t tmpfs -o size=64m tmpfs /tmp
+# A tmpfs on /tmp, as the image's recipes give it, unless this checkout itself lives under /tmp
+# (a tmpfs there would hide the binary and the data folder; /tmp is then read-only with the rest).
+case "$data" in /tmp|/tmp/*) ;; *) mount -t tmpfs -o size=64m tmpfs /tmp ;; esac
 if touch /.ops-desktop-probe 2>/dev/null; then echo "the root is still writable" >&2; exit 97; fi
 exec "$@""#;
 
