@@ -239,7 +239,7 @@ fn routes() -> Routes {
             SignedIn,
             work_items::patch_work_item_qc,
         )
-        // API: subtasks, comments, messages, notifications, inbox (area B)
+        // API: subtasks, comments, messages, notifications, inbox
         .get(
             "/api/work-items/{id}/subtasks",
             SignedIn,
@@ -301,7 +301,7 @@ fn routes() -> Routes {
             super::api::inbox::mark_notifications_read,
         )
         .get("/api/inbox", SignedIn, super::api::inbox::get_inbox)
-        // API: calendar, stats, audit, templates (area C)
+        // API: calendar, stats, audit, templates
         .get(
             "/api/calendar",
             SignedIn,

@@ -42,7 +42,7 @@ use super::{me, openapi_errors::ErrorResponses, openapi_links::CreatedLinks, use
         super::inbox::get_inbox,
         super::inbox::list_notifications,
         super::inbox::mark_notifications_read,
-        // calendar, stats, audit, templates (area C)
+        // calendar, stats, audit, templates
         super::calendar::get_calendar,
         super::stats::get_stats,
         super::audit::list_audit,
