@@ -15,6 +15,7 @@ use crate::config::{DatabaseUrl, Timeouts};
 
 pub mod backup;
 pub mod entities;
+pub mod item_numbers;
 pub mod migrations;
 pub mod outage;
 mod pool;

@@ -28,6 +28,7 @@ use crate::{
         ids::{UserId, new_uuid},
         work_item::Status,
     },
+    services::work_items::view::key_of,
 };
 
 /// What every feed token starts with (so a leaked one is recognisable).
@@ -269,10 +270,15 @@ pub async fn render_feed(
 fn event_for(settings: &Settings, item: work_item::Model, when: When) -> Event {
     let url = settings
         .auth_url
-        .join(&format!("work/{}", item.id))
+        .join(&format!("work/{}", key_of(item.number)))
         .map(|u| u.to_string())
         .ok();
-    let mut description = format!("Status: {} · Priority: {}", item.status, item.priority);
+    let mut description = format!(
+        "{} · Status: {} · Priority: {}",
+        key_of(item.number),
+        item.status,
+        item.priority
+    );
     if let Some(client) = item.client.as_deref().filter(|c| !c.is_empty()) {
         description.push_str(&format!(" · Client: {client}"));
     }

@@ -175,6 +175,7 @@ async fn insert_item(
     let approved = item.proof_status == Some("APPROVED");
     work_item::ActiveModel {
         id: Set(id),
+        number: Set(crate::db::item_numbers::next(txn).await?),
         title: Set(item.title.to_string()),
         description: Set(item.description.to_string()),
         item_type: Set(item.item_type.to_string()),

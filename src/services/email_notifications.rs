@@ -8,8 +8,12 @@
 //! claim for the retry. A process that dies between claim and send loses that one mail rather
 //! than risking a duplicate.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -18,12 +22,13 @@ use crate::{
     config::Settings,
     db::{
         Db,
-        entities::{audit_log, notification, user},
+        entities::{audit_log, notification, user, work_item},
         time,
     },
     domain::ids::UserId,
     email::{Mailer, OutgoingEmail},
     jobs,
+    services::work_items::view::key_of,
 };
 
 pub mod digest;
@@ -112,10 +117,42 @@ pub(crate) async fn recipient(
     Ok(Some((person, wanted)))
 }
 
-/// The link to an item, or to the inbox for a notification without one.
-pub(crate) fn link_for(settings: &Settings, item: Option<Uuid>) -> String {
-    let path = match item {
-        Some(id) => format!("work/{id}"),
+/// The keys (`OPS-12`) of the items these notifications point at, in one query.
+pub(crate) async fn item_keys(
+    conn: &impl ConnectionTrait,
+    notifications: &[notification::Model],
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    let ids: Vec<Uuid> = notifications
+        .iter()
+        .filter_map(|n| n.work_item_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let numbered: Vec<(Uuid, i64)> = work_item::Entity::find()
+        .select_only()
+        .column(work_item::Column::Id)
+        .column(work_item::Column::Number)
+        .filter(work_item::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(numbered
+        .into_iter()
+        .map(|(id, number)| (id, key_of(number)))
+        .collect())
+}
+
+/// `OPS-12: ` before a notification's text when it is about an item, so a mail names the item
+/// the way people say it.
+pub(crate) fn key_prefix(key: Option<&String>) -> String {
+    key.map(|key| format!("{key}: ")).unwrap_or_default()
+}
+
+/// The link to an item (by its key), or to the inbox for a notification without one.
+pub(crate) fn link_for(settings: &Settings, key: Option<&String>) -> String {
+    let path = match key {
+        Some(key) => format!("work/{key}"),
         None => "inbox".to_string(),
     };
     settings
@@ -155,15 +192,18 @@ pub async fn send_immediate(
     if claimed.is_empty() {
         return Ok(ImmediateOutcome::AlreadyClaimed);
     }
+    let keys = item_keys(db.conn(), std::slice::from_ref(&found)).await?;
+    let key = found.work_item_id.and_then(|id| keys.get(&id));
     let email = OutgoingEmail {
         to: person.email.clone(),
-        subject: format!("[OPS Desktop] {}", found.body),
+        subject: format!("[OPS Desktop] {}{}", key_prefix(key), found.body),
         text: format!(
-            "Hello {},\n\n{}\n\nOpen it: {}\n\n--\nYou get this email because of your notification \
+            "Hello {},\n\n{}{}\n\nOpen it: {}\n\n--\nYou get this email because of your notification \
              settings. Change them on your profile: {}\n",
             person.name,
+            key_prefix(key),
             found.body,
-            link_for(settings, found.work_item_id),
+            link_for(settings, key),
             link_for_profile(settings),
         ),
     };

@@ -86,18 +86,17 @@ async fn immediate_emails_arrive_once_per_event(backend: Backend) {
     // The defaults: every kind, right away.
     let item = assign(&app, &admin, &sam, "Spring issue").await;
     let mail = smtp.wait_for_mail(to, Duration::from_secs(15)).await;
+    let key = item["key"].as_str().unwrap();
     assert!(
-        mail.subject().contains("You own “Spring issue”"),
+        mail.subject()
+            .contains(&format!("{key}: You own “Spring issue”")),
         "{}",
         mail.subject()
     );
     let text = mail.body_text();
+    // The link names the item by its key, as people say it.
     assert!(
-        text.contains(&format!(
-            "{}/work/{}",
-            app.base_url,
-            item["id"].as_str().unwrap()
-        )),
+        text.contains(&format!("{}/work/{key}", app.base_url)),
         "{text}"
     );
     assert!(text.contains("/profile"), "says where to change it");

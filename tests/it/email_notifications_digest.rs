@@ -80,7 +80,7 @@ async fn the_daily_digest_collects_what_is_new_once_and_empty_ones_are_not_sent(
         "Second piece",
         "Needs Sam",
         "Waiting on you",
-        &first["id"].as_str().unwrap()[..8],
+        &format!("/work/{}", first["key"].as_str().unwrap()),
     ] {
         assert!(text.contains(expected), "{expected} in {text}");
     }

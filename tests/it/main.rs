@@ -50,6 +50,7 @@ mod ghl_rate;
 mod ghl_webhooks;
 mod http_basics;
 mod ics_feeds;
+mod item_keys;
 mod jobs;
 mod jobs_give_up;
 mod live_bench;

@@ -146,6 +146,17 @@ async fn fixture_values_are_intact(db: &ops_desktop::db::Db) {
     );
 }
 
+/// The items that existed before keys get the numbers 1, 2, ... in the order they were made.
+async fn items_are_numbered_in_creation_order(db: &ops_desktop::db::Db) {
+    let numbers = text(
+        db,
+        "SELECT CAST(number AS TEXT) FROM work_items ORDER BY created_at, id",
+    )
+    .await;
+    let expected: Vec<String> = (1..=numbers.len()).map(|n| n.to_string()).collect();
+    assert_eq!(numbers, expected);
+}
+
 /// Row counts of every table, bookkeeping aside.
 fn counts(snapshot: &crate::support::snapshot::Snapshot) -> Vec<(String, usize)> {
     snapshot
@@ -206,6 +217,7 @@ async fn migrates_forward(backend: Backend, fixture: &PathBuf) {
         assert_eq!(now, Some(*rows), "{fixture:?}: rows of {table}");
     }
     fixture_values_are_intact(&db).await;
+    items_are_numbered_in_creation_order(&db).await;
     db.close().await.unwrap();
 
     serves_the_fixture(database).await;
@@ -240,6 +252,31 @@ async fn serves_the_fixture(database: Arc<TestDatabase>) {
     let item = &list["data"][0];
     assert_eq!(item["title"], "Fixture: call the printer");
     assert_eq!(item["status"], "PLANNED");
+    let key = item["key"].as_str().unwrap();
+    let (status, by_key) = call(
+        &app,
+        &admin,
+        Method::GET,
+        &format!("/api/work-items/{key}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{by_key}");
+    assert_eq!(by_key["data"]["id"], item["id"]);
+    // New items carry on after the numbers the upgrade gave out.
+    let (status, total) = call(&app, &admin, Method::GET, "/api/work-items?limit=200", None).await;
+    assert_eq!(status, 200);
+    let existing = total["data"].as_array().unwrap().len();
+    let (status, created) = call(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/work-items",
+        Some(serde_json::json!({"title": "After the upgrade"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["data"]["key"], format!("OPS-{}", existing + 1));
     let path = format!("/api/work-items/{}/comments", item["id"].as_str().unwrap());
     let (status, comments) = call(&app, &admin, Method::GET, &path, None).await;
     assert_eq!(status, 200);

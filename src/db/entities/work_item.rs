@@ -12,6 +12,10 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// The `12` of the item's key `OPS-12`: drawn from `db::item_numbers` when the item is
+    /// created, unique, never changed or reused.
+    #[sea_orm(unique)]
+    pub number: i64,
     #[sea_orm(column_type = "Text")]
     pub title: String,
     #[sea_orm(column_type = "Text")]

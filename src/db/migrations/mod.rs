@@ -19,6 +19,7 @@ mod m0011_rate_limits;
 mod m0013_live_notify;
 mod m0014_person_time_zone;
 mod m0015_view_indexes;
+mod m0016_item_numbers;
 
 /// Every migration, in the order it is applied. Applied ones are recorded in the `seaql_migrations`
 /// table under their file names (`m0001_people`, ...).
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_view_indexes::Migration),
             // Landed after m0015: listed in the order databases receive them.
             Box::new(m0014_person_time_zone::Migration),
+            Box::new(m0016_item_numbers::Migration),
         ]
     }
 }

@@ -3,11 +3,10 @@
 
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
-use super::path_id::IdPath;
+use super::path_id::{IdPath, ItemPath};
 use super::respond::{self, Data, Page};
 use crate::{
     app::App,
-    domain::ids::WorkItemId,
     http::{
         error::AppError,
         extract::{ApiJson, CurrentUser},
@@ -19,28 +18,28 @@ use crate::{
 };
 
 /// An item's comments, oldest first, each with its Markdown rendered (`bodyHtml`).
-#[utoipa::path(get, path = "/api/work-items/{id}/comments", tag = "comments", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/work-items/{id}/comments", tag = "comments", params(("id" = Uuid, Path, description = "The item's id, or its key (`OPS-12`)")),
     responses((status = 200, body = Page<CommentView>), (status = 404, description = "Unknown item")))]
 pub async fn list_comments(
     State(app): State<App>,
     _user: CurrentUser,
-    IdPath(id): IdPath,
+    ItemPath(id): ItemPath,
 ) -> Result<impl IntoResponse, AppError> {
-    let data = comments::list(&app.db, WorkItemId(id)).await?;
+    let data = comments::list(&app.db, id).await?;
     Ok(respond::list(data, None))
 }
 
 /// Comment on an item; `@handle` mentions notify the person named.
-#[utoipa::path(post, path = "/api/work-items/{id}/comments", tag = "comments", params(("id" = Uuid, Path)), request_body = CommentBody,
+#[utoipa::path(post, path = "/api/work-items/{id}/comments", tag = "comments", params(("id" = Uuid, Path, description = "The item's id, or its key (`OPS-12`)")), request_body = CommentBody,
     responses((status = 201, body = Data<CommentView>), (status = 404, description = "Unknown item")))]
 pub async fn create_comment(
     State(app): State<App>,
     user: CurrentUser,
     client: ClientInfo,
-    IdPath(id): IdPath,
+    ItemPath(id): ItemPath,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> Result<impl IntoResponse, AppError> {
-    let comment = comments::create(&app.db, &client.actor_for(&user), WorkItemId(id), body).await?;
+    let comment = comments::create(&app.db, &client.actor_for(&user), id, body).await?;
     Ok((StatusCode::CREATED, respond::data(comment)))
 }
 

@@ -2,11 +2,10 @@
 
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
-use super::path_id::IdPath;
+use super::path_id::ItemPath;
 use super::respond::{self, Data, Page};
 use crate::{
     app::App,
-    domain::ids::WorkItemId,
     http::{
         error::AppError,
         extract::{ApiJson, CurrentUser},
@@ -18,37 +17,32 @@ use crate::{
 };
 
 /// An item's messages, oldest first.
-#[utoipa::path(get, path = "/api/work-items/{id}/messages", tag = "messages", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/work-items/{id}/messages", tag = "messages", params(("id" = Uuid, Path, description = "The item's id, or its key (`OPS-12`)")),
     responses((status = 200, body = Page<MessageView>), (status = 404, description = "Unknown item")))]
 pub async fn list_messages(
     State(app): State<App>,
     _user: CurrentUser,
-    IdPath(id): IdPath,
+    ItemPath(id): ItemPath,
 ) -> Result<impl IntoResponse, AppError> {
-    let data = messages::list(&app.db, WorkItemId(id)).await?;
+    let data = messages::list(&app.db, id).await?;
     Ok(respond::list(data, None))
 }
 
 /// Log a message: one sent to the client (`OUTBOUND`, status `LOGGED`; `QUEUED` for delivery
 /// through HighLevel when GHL is configured and the item has a `ghlContactId`) or one the
 /// client sent elsewhere (`INBOUND`, status `RECEIVED`).
-#[utoipa::path(post, path = "/api/work-items/{id}/messages", tag = "messages", params(("id" = Uuid, Path)), request_body = NewMessage,
+#[utoipa::path(post, path = "/api/work-items/{id}/messages", tag = "messages", params(("id" = Uuid, Path, description = "The item's id, or its key (`OPS-12`)")), request_body = NewMessage,
     responses((status = 201, body = Data<MessageView>), (status = 404, description = "Unknown item")))]
 pub async fn create_message(
     State(app): State<App>,
     user: CurrentUser,
     client: ClientInfo,
-    IdPath(id): IdPath,
+    ItemPath(id): ItemPath,
     ApiJson(body): ApiJson<NewMessage>,
 ) -> Result<impl IntoResponse, AppError> {
     let deliver = crate::services::events::outbound::ghl_configured(&app.settings);
-    let message = messages::create_with_delivery(
-        &app.db,
-        &client.actor_for(&user),
-        WorkItemId(id),
-        body,
-        deliver,
-    )
-    .await?;
+    let message =
+        messages::create_with_delivery(&app.db, &client.actor_for(&user), id, body, deliver)
+            .await?;
     Ok((StatusCode::CREATED, respond::data(message)))
 }

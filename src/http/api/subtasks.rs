@@ -3,11 +3,10 @@
 
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
-use super::path_id::IdPath;
+use super::path_id::{IdPath, ItemPath};
 use super::respond::{self, Data, Page};
 use crate::{
     app::App,
-    domain::ids::WorkItemId,
     http::{
         error::AppError,
         extract::{ApiJson, CurrentUser},
@@ -19,28 +18,28 @@ use crate::{
 };
 
 /// An item's subtasks in position order.
-#[utoipa::path(get, path = "/api/work-items/{id}/subtasks", tag = "subtasks", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/work-items/{id}/subtasks", tag = "subtasks", params(("id" = Uuid, Path, description = "The item's id, or its key (`OPS-12`)")),
     responses((status = 200, body = Page<SubtaskView>), (status = 404, description = "Unknown item")))]
 pub async fn list_subtasks(
     State(app): State<App>,
     _user: CurrentUser,
-    IdPath(id): IdPath,
+    ItemPath(id): ItemPath,
 ) -> Result<impl IntoResponse, AppError> {
-    let data = subtasks::list(&app.db, WorkItemId(id)).await?;
+    let data = subtasks::list(&app.db, id).await?;
     Ok(respond::list(data, None))
 }
 
 /// Add a subtask (at `position`, or last).
-#[utoipa::path(post, path = "/api/work-items/{id}/subtasks", tag = "subtasks", params(("id" = Uuid, Path)), request_body = NewSubtask,
+#[utoipa::path(post, path = "/api/work-items/{id}/subtasks", tag = "subtasks", params(("id" = Uuid, Path, description = "The item's id, or its key (`OPS-12`)")), request_body = NewSubtask,
     responses((status = 201, body = Data<SubtaskView>), (status = 404, description = "Unknown item")))]
 pub async fn create_subtask(
     State(app): State<App>,
     user: CurrentUser,
     client: ClientInfo,
-    IdPath(id): IdPath,
+    ItemPath(id): ItemPath,
     ApiJson(body): ApiJson<NewSubtask>,
 ) -> Result<impl IntoResponse, AppError> {
-    let subtask = subtasks::create(&app.db, &client.actor_for(&user), WorkItemId(id), body).await?;
+    let subtask = subtasks::create(&app.db, &client.actor_for(&user), id, body).await?;
     Ok((StatusCode::CREATED, respond::data(subtask)))
 }
 

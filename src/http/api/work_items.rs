@@ -1,10 +1,9 @@
 //! `/api/work-items`: create, read, change, delete; history; the QC panel.
 
 use super::respond::{self, Data, Page};
-use crate::http::api::path_id::IdPath;
+use crate::http::api::path_id::ItemPath;
 use crate::{
     app::App,
-    domain::ids::WorkItemId,
     http::{
         error::AppError,
         extract::{ApiJson, CurrentUser, RequireAdmin},
@@ -64,22 +63,22 @@ pub async fn create_work_item(
 }
 
 /// One work item.
-#[utoipa::path(get, path = "/api/work-items/{id}", tag = "work items", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/work-items/{id}", tag = "work items", params(("id" = Uuid, Path, description = "The item's id, or its key (`OPS-12`)")),
     responses((status = 200, body = Data<WorkItemView>, headers(("ETag" = String, description = "The item's version, quoted")))))]
 pub async fn get_work_item(
     State(app): State<App>,
     _user: CurrentUser,
-    IdPath(id): IdPath,
+    ItemPath(id): ItemPath,
 ) -> Result<impl IntoResponse, AppError> {
     Ok(with_etag(
         StatusCode::OK,
-        work_items::get(&app.db, WorkItemId(id)).await?,
+        work_items::get(&app.db, id).await?,
     ))
 }
 
 /// Change a work item; send `If-Match` (or `version`) to refuse stale writes with 409.
 #[utoipa::path(patch, path = "/api/work-items/{id}", tag = "work items", request_body = WorkItemChanges,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, pattern = r#"^(W/)?"?[0-9]{1,9}"?$"#, description = "The version the change was made against, e.g. `\"3\"`")),
+    params(("id" = Uuid, Path, description = "The item's id, or its key (`OPS-12`)"), ("If-Match" = Option<String>, Header, pattern = r#"^(W/)?"?[0-9]{1,9}"?$"#, description = "The version the change was made against, e.g. `\"3\"`")),
     responses((status = 200, body = Data<WorkItemView>, headers(("ETag" = String, description = "The item's version, quoted"))),
         (status = 400, description = "If-Match is not a version number"), (status = 409, description = "Stale version or rule")))]
 pub async fn patch_work_item(
@@ -87,43 +86,36 @@ pub async fn patch_work_item(
     user: CurrentUser,
     client: ClientInfo,
     headers: HeaderMap,
-    IdPath(id): IdPath,
+    ItemPath(id): ItemPath,
     ApiJson(body): ApiJson<WorkItemChanges>,
 ) -> Result<impl IntoResponse, AppError> {
     let version = if_match(&headers)?;
-    let item = work_items::update(
-        &app.db,
-        &client.actor_for(&user),
-        WorkItemId(id),
-        version,
-        body,
-    )
-    .await?;
+    let item = work_items::update(&app.db, &client.actor_for(&user), id, version, body).await?;
     Ok(with_etag(StatusCode::OK, item))
 }
 
 /// Delete a work item (admins).
-#[utoipa::path(delete, path = "/api/work-items/{id}", tag = "work items", params(("id" = Uuid, Path)),
+#[utoipa::path(delete, path = "/api/work-items/{id}", tag = "work items", params(("id" = Uuid, Path, description = "The item's id, or its key (`OPS-12`)")),
     responses((status = 204, description = "Deleted")))]
 pub async fn delete_work_item(
     State(app): State<App>,
     RequireAdmin(admin): RequireAdmin,
     client: ClientInfo,
-    IdPath(id): IdPath,
+    ItemPath(id): ItemPath,
 ) -> Result<impl IntoResponse, AppError> {
-    work_items::delete(&app.db, &client.actor_for(&admin), WorkItemId(id)).await?;
+    work_items::delete(&app.db, &client.actor_for(&admin), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// An item's audit history, oldest first.
-#[utoipa::path(get, path = "/api/work-items/{id}/history", tag = "work items", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/work-items/{id}/history", tag = "work items", params(("id" = Uuid, Path, description = "The item's id, or its key (`OPS-12`)")),
     responses((status = 200, description = "Audit entries, oldest first", body = Page<super::audit_view::AuditView>)))]
 pub async fn get_work_item_history(
     State(app): State<App>,
     _user: CurrentUser,
-    IdPath(id): IdPath,
+    ItemPath(id): ItemPath,
 ) -> Result<impl IntoResponse, AppError> {
-    let entries = work_items::history(&app.db, WorkItemId(id)).await?;
+    let entries = work_items::history(&app.db, id).await?;
     let data: Vec<_> = entries
         .into_iter()
         .map(super::audit_view::AuditView::from)
@@ -132,19 +124,19 @@ pub async fn get_work_item_history(
 }
 
 /// The QC panel of an item.
-#[utoipa::path(get, path = "/api/work-items/{id}/qc", tag = "qc", params(("id" = Uuid, Path)), responses((status = 200, body = Data<QcView>)))]
+#[utoipa::path(get, path = "/api/work-items/{id}/qc", tag = "qc", params(("id" = Uuid, Path, description = "The item's id, or its key (`OPS-12`)")), responses((status = 200, body = Data<QcView>)))]
 pub async fn get_work_item_qc(
     State(app): State<App>,
     _user: CurrentUser,
-    IdPath(id): IdPath,
+    ItemPath(id): ItemPath,
 ) -> Result<impl IntoResponse, AppError> {
-    let item = work_items::get(&app.db, WorkItemId(id)).await?;
+    let item = work_items::get(&app.db, id).await?;
     Ok(respond::data(QcView::from(&item)))
 }
 
 /// Change proofing settings or decide (`APPROVED`, or `CHANGES_REQUESTED` with a note).
 #[utoipa::path(patch, path = "/api/work-items/{id}/qc", tag = "qc", request_body = QcChanges,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, pattern = r#"^(W/)?"?[0-9]{1,9}"?$"#, description = "The version the change was made against, e.g. `\"3\"`")),
+    params(("id" = Uuid, Path, description = "The item's id, or its key (`OPS-12`)"), ("If-Match" = Option<String>, Header, pattern = r#"^(W/)?"?[0-9]{1,9}"?$"#, description = "The version the change was made against, e.g. `\"3\"`")),
     responses((status = 200, body = Data<QcView>), (status = 400, description = "If-Match is not a version number"),
         (status = 403, description = "An owner approving their own item"), (status = 409, description = "Stale or not in proofing")))]
 pub async fn patch_work_item_qc(
@@ -152,7 +144,7 @@ pub async fn patch_work_item_qc(
     user: CurrentUser,
     client: ClientInfo,
     headers: HeaderMap,
-    IdPath(id): IdPath,
+    ItemPath(id): ItemPath,
     ApiJson(body): ApiJson<QcChanges>,
 ) -> Result<impl IntoResponse, AppError> {
     let version = if_match(&headers)?;
@@ -160,7 +152,7 @@ pub async fn patch_work_item_qc(
         &app.db,
         &client.actor_for(&user),
         user.role,
-        WorkItemId(id),
+        id,
         version,
         body,
     )

@@ -26,7 +26,7 @@ use crate::{
         markdown,
         work_item::{DeliverableType, ItemType, Priority, ProofStatus},
     },
-    http::{api::path_id::IdPath, extract::CurrentUser},
+    http::{api::path_id::ItemPath, extract::CurrentUser},
     services::{
         ServiceError, comments, messages, subtasks,
         work_items::{self, WorkItemView, qc},
@@ -119,15 +119,15 @@ pub struct Kept {
     pub notice: Flash,
 }
 
-/// `GET /work/{id}`
+/// `GET /work/{id}`: `{id}` is the item's id or its key.
 pub async fn get_item(
     State(app): State<App>,
     user: CurrentUser,
     headers: HeaderMap,
-    IdPath(id): IdPath,
+    ItemPath(id): ItemPath,
 ) -> Response {
     let chrome = Chrome::load(&app, &user, &headers, "work").await;
-    item_page(&app, &user, chrome, id, None).await
+    item_page(&app, &user, chrome, id.0, None).await
 }
 
 /// The item page; with `kept`, its controls show what the person typed instead of what is

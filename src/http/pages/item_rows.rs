@@ -100,6 +100,8 @@ impl When {
 /// An item as a row of one of these pages.
 pub struct ItemRow {
     pub id: Uuid,
+    /// `OPS-12`: shown before the title, and the link's address.
+    pub key: String,
     pub title: String,
     pub status: String,
     /// `HIGH` and `URGENT` are worth a badge; the others are not.
@@ -131,6 +133,7 @@ impl ItemRow {
             .filter(|g| !g.trim().is_empty());
         ItemRow {
             id: item.id,
+            key: item.key.clone(),
             title: item.title.clone(),
             status: code_label(&item.status),
             priority: matches!(item.priority.as_str(), "HIGH" | "URGENT")

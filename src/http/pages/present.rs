@@ -47,6 +47,8 @@ pub fn waited(since: DateTime<Utc>) -> String {
 /// A board card or list row, ready to print.
 pub struct CardView {
     pub id: Uuid,
+    /// `OPS-12`: shown on the card, and its link's address.
+    pub key: String,
     pub title: String,
     pub version: i32,
     pub rank: String,
@@ -69,6 +71,7 @@ impl CardView {
         let open = item.status != "DONE" && item.status != "CANCELLED";
         CardView {
             id: item.id,
+            key: item.key.clone(),
             title: item.title.clone(),
             version: item.version,
             rank: item.rank.clone(),

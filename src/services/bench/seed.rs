@@ -5,7 +5,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    EntityTrait, TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -179,6 +182,8 @@ fn add_item(
     let updated_at = completed_at.unwrap_or(created_at);
     batch.items.push(work_item::ActiveModel {
         id: Set(id),
+        // Drawn for the whole batch when it is written.
+        number: NotSet,
         title: Set(format!("{} #{sequence}", words(rng, 3))),
         description: Set(words(rng, 12)),
         item_type: Set(item_type.to_string()),
@@ -284,8 +289,13 @@ async fn write(db: &Db, batch: Batch, counts: &mut SeedCounts) -> Result<(), Ser
     counts.subtasks += batch.subtasks.len() as u64;
     counts.comments += batch.comments.len() as u64;
     counts.audit_rows += batch.audit.len() as u64;
-    let txn = db.conn().begin().await?;
-    insert_chunks(&txn, batch.items).await?;
+    let txn = db.begin_write().await?;
+    let mut items = batch.items;
+    let numbers = crate::db::item_numbers::reserve(&txn, items.len() as u32).await?;
+    for (item, number) in items.iter_mut().zip(numbers) {
+        item.number = Set(number);
+    }
+    insert_chunks(&txn, items).await?;
     insert_chunks(&txn, batch.tags).await?;
     insert_chunks(&txn, batch.subtasks).await?;
     insert_chunks(&txn, batch.comments).await?;

@@ -7,7 +7,9 @@
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
-use super::{EmailMode, claim, link_for, link_for_profile, recipient, release};
+use super::{
+    EmailMode, claim, item_keys, key_prefix, link_for, link_for_profile, recipient, release,
+};
 use crate::{
     config::Settings,
     db::{
@@ -106,12 +108,15 @@ pub async fn send_digest_to(
         person.name,
         claimed.len()
     );
+    let keys = item_keys(db.conn(), &claimed).await?;
     for item in &claimed {
+        let key = item.work_item_id.and_then(|id| keys.get(&id));
         text.push_str(&format!(
-            "\n* {}: {}\n  {}\n",
+            "\n* {}: {}{}\n  {}\n",
             kind_label(&item.kind),
+            key_prefix(key),
             item.body,
-            link_for(settings, item.work_item_id)
+            link_for(settings, key)
         ));
     }
     text.push_str(&format!(

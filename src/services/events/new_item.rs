@@ -206,6 +206,7 @@ pub async fn insert(
         .await?;
     let item = work_item::ActiveModel {
         id: Set(id),
+        number: Set(crate::db::item_numbers::next(conn).await?),
         title: Set(draft.title.clone()),
         description: Set(draft.description.clone()),
         item_type: Set(draft.item_type.as_str().to_string()),

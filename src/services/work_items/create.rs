@@ -252,6 +252,7 @@ pub async fn create(
     let txn = db.begin_write().await?;
     let model = work_item::ActiveModel {
         id: Set(id),
+        number: Set(crate::db::item_numbers::next(&txn).await?),
         title: Set(title),
         description: Set(description),
         item_type: Set(item_type.as_str().to_string()),

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     db::{Db, entities::work_item, time},
-    domain::work_item::Status,
+    domain::{item_key::ItemKey, work_item::Status},
     services::ServiceError,
 };
 
@@ -131,8 +131,18 @@ pub fn filtered(backend: DbBackend, query: &ListQuery) -> Select<work_item::Enti
     }
     if let Some(q) = &query.q {
         let terms = search_terms(q);
-        if !terms.is_empty() {
-            select = select.filter(search_condition(backend, &terms));
+        // A key (`OPS-12`) finds its item, and the items that mention it.
+        let by_key = ItemKey::parse(q.trim()).map(|key| work_item::Column::Number.eq(key.number()));
+        match (by_key, terms.is_empty()) {
+            (Some(by_key), _) => {
+                select = select.filter(
+                    Condition::any()
+                        .add(by_key)
+                        .add(search_condition(backend, &terms)),
+                );
+            }
+            (None, false) => select = select.filter(search_condition(backend, &terms)),
+            (None, true) => {}
         }
     }
     select

@@ -7,7 +7,7 @@ use crate::{
         Db,
         entities::{audit_log, work_item},
     },
-    domain::ids::WorkItemId,
+    domain::{ids::WorkItemId, item_key::ItemRef},
     services::{
         ServiceError,
         audit::{self, Actor, AuditEntry},
@@ -28,6 +28,24 @@ pub mod view;
 pub use create::create;
 pub use update::update;
 pub use view::WorkItemView;
+
+/// The id of the item a link names, by id or by key. An id is taken as it is (reading the item
+/// answers whether it exists); a key no item has is [`ServiceError::NotFound`].
+pub async fn resolve(db: &Db, named: ItemRef) -> Result<WorkItemId, ServiceError> {
+    let key = match named {
+        ItemRef::Id(id) => return Ok(id),
+        ItemRef::Key(key) => key,
+    };
+    work_item::Entity::find()
+        .select_only()
+        .column(work_item::Column::Id)
+        .filter(work_item::Column::Number.eq(key.number()))
+        .into_tuple::<uuid::Uuid>()
+        .one(db.conn())
+        .await?
+        .map(WorkItemId)
+        .ok_or(ServiceError::NotFound)
+}
 
 /// One item with its tags and checklist.
 pub async fn get(db: &Db, id: WorkItemId) -> Result<WorkItemView, ServiceError> {

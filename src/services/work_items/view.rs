@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::{
     db::entities::work_item,
     domain::{
+        item_key,
         work_item::{DeliverableType, ItemType, Priority, ProofStatus, Status},
         work_item_rules::ChecklistItem,
     },
@@ -19,6 +20,9 @@ use crate::{
 #[serde(rename_all = "camelCase")]
 pub struct WorkItemView {
     pub id: Uuid,
+    /// The short name people use (`OPS-12`); stable, and accepted wherever a path takes the id.
+    #[schema(example = "OPS-12", pattern = r"^OPS-[1-9][0-9]{0,14}$")]
+    pub key: String,
     pub title: String,
     pub description: String,
     #[serde(rename = "type")]
@@ -63,6 +67,7 @@ pub struct WorkItemView {
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct WorkItemRow {
     pub id: Uuid,
+    pub number: i64,
     pub title: String,
     pub description: String,
     pub item_type: String,
@@ -116,6 +121,11 @@ pub fn select_views(backend: DbBackend) -> Select<work_item::Entity> {
         .column_as(Expr::cust(checklist), "checklist_json")
 }
 
+/// The key of the item numbered `number` (`OPS-12`).
+pub fn key_of(number: i64) -> String {
+    format!("{}-{number}", item_key::PREFIX)
+}
+
 #[derive(serde::Deserialize)]
 struct PositionedItem {
     label: String,
@@ -142,6 +152,7 @@ impl From<WorkItemRow> for WorkItemView {
         positioned.sort_by_key(|item| item.position);
         WorkItemView {
             id: row.id,
+            key: key_of(row.number),
             title: row.title,
             description: row.description,
             item_type: row.item_type,
