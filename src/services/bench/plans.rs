@@ -33,13 +33,19 @@ async fn explain(db: &Db, query: &str, statement: Statement) -> Result<Plan, Ser
     };
     let rows = db.conn().query_all_raw(explained).await?;
     let mut plan = Vec::with_capacity(rows.len());
+    // SQLite names each step's parent; a step is indented two spaces deeper than its parent,
+    // so a sort inside a subquery reads apart from one over the final rows.
+    let mut depths: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     for row in rows {
         let line: String = match backend {
             DbBackend::Postgres => row.try_get("", "QUERY PLAN")?,
             _ => {
+                let id: i64 = row.try_get("", "id")?;
                 let parent: i64 = row.try_get("", "parent")?;
                 let detail: String = row.try_get("", "detail")?;
-                format!("{}{detail}", if parent == 0 { "" } else { "  " })
+                let depth = depths.get(&parent).map_or(0, |d| d + 1);
+                depths.insert(id, depth);
+                format!("{}{detail}", "  ".repeat(depth))
             }
         };
         plan.push(line);
