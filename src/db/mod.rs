@@ -20,8 +20,10 @@ pub mod migrations;
 pub mod outage;
 mod pool;
 pub mod time;
+mod write;
 
 pub use migrations::Migrator;
+pub use write::WriteTxn;
 
 /// A lock id for PostgreSQL's advisory lock, so that instances starting together migrate one at a time.
 const MIGRATION_LOCK_ID: i64 = 0x0_5DE5_C70B;
@@ -96,6 +98,8 @@ pub struct Db {
     conn: DatabaseConnection,
     /// How long background work waits for one database step (see [`Db::bounded`]).
     step_limit: Duration,
+    /// The order this process's write transactions take turns in (see `write.rs`).
+    writers: write::WriterQueue,
 }
 
 impl Db {
@@ -117,6 +121,7 @@ impl Db {
             .await
             .map_err(|error| anyhow::anyhow!("cannot open {}: {error}", url.describe()))?;
         Ok(Db {
+            writers: write::WriterQueue::new(conn.get_database_backend(), limits.acquire),
             conn,
             step_limit: limits.database_step(),
         })
@@ -147,21 +152,24 @@ impl Db {
         self.conn.get_database_backend()
     }
 
-    /// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, so a
-    /// concurrent writer waits on `busy_timeout` instead of failing with "database is locked"
-    /// when the transaction upgrades from reading to writing.
-    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
-        match self.backend() {
+    /// Starts a transaction that will write. On SQLite this process's writers first take
+    /// turns (see `write.rs`), then begin with `BEGIN IMMEDIATE`, so a writer of another
+    /// process waits on `busy_timeout` instead of failing with "database is locked" when the
+    /// transaction upgrades from reading to writing.
+    pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
+        let turn = self.writers.turn().await?;
+        let txn = match self.backend() {
             DbBackend::Sqlite => {
                 self.conn
                     .begin_with_options(TransactionOptions {
                         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                         ..Default::default()
                     })
-                    .await
+                    .await?
             }
-            _ => self.conn.begin().await,
-        }
+            _ => self.conn.begin().await?,
+        };
+        Ok(WriteTxn::new(txn, turn))
     }
 
     /// Makes write transactions that take the same `lock_id` run one after another. SQLite
@@ -191,20 +199,17 @@ impl Db {
                 txn.execute_unprepared("SET LOCAL statement_timeout = 0")
                     .await?;
                 Db::take_turns(&txn, MIGRATION_LOCK_ID).await?;
-                txn
+                WriteTxn::new(txn, None)
             }
             _ => self.begin_write_patiently(MIGRATION_PATIENCE).await?,
         };
-        Migrator::up(&txn, None).await?;
+        Migrator::up(&*txn, None).await?;
         Ok(txn.commit().await?)
     }
 
     /// [`Db::begin_write`] that waits up to `patience` for another process's write (say its
     /// migrations) to end, rather than only the busy timeout.
-    async fn begin_write_patiently(
-        &self,
-        patience: Duration,
-    ) -> Result<DatabaseTransaction, DbErr> {
+    async fn begin_write_patiently(&self, patience: Duration) -> Result<WriteTxn, DbErr> {
         let deadline = tokio::time::Instant::now() + patience;
         loop {
             match self.begin_write().await {

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseTransaction;
+use ops_desktop::db::WriteTxn;
 
 use super::{Backend, TestApp, TestDatabase, TestOptions, proxy::TcpProxy};
 
@@ -15,7 +15,7 @@ use super::{Backend, TestApp, TestDatabase, TestOptions, proxy::TcpProxy};
 pub struct OutageSwitch {
     proxy: Option<TcpProxy>,
     database: Arc<TestDatabase>,
-    lock: Option<(ops_desktop::db::Db, DatabaseTransaction)>,
+    lock: Option<(ops_desktop::db::Db, WriteTxn)>,
 }
 
 impl OutageSwitch {
