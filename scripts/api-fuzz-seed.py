@@ -5,15 +5,18 @@ shell assignments (NAME=value), one per line, for scripts/api-fuzz.sh to export.
 Each operation that destroys or consumes something (a delete, converting an event) gets a row
 of its own, so that the other operations on the same path keep finding theirs.
 
-Usage: api-fuzz-seed.py BASE_URL TOKEN   (standard library only)
+Usage: api-fuzz-seed.py BASE_URL TOKEN EMAIL PASSWORD   (standard library only)
+EMAIL and PASSWORD are the token owner's, for a session of theirs to delete.
 """
 
+import http.cookiejar
 import json
 import sys
 import time
+import urllib.parse
 import urllib.request
 
-BASE, TOKEN = sys.argv[1], sys.argv[2]
+BASE, TOKEN, EMAIL, PASSWORD = sys.argv[1:5]
 
 
 def call(method, path, body=None):
@@ -29,6 +32,16 @@ def call(method, path, body=None):
 
 def new_id(method, path, body):
     return call(method, path, body)["data"]["id"]
+
+
+def sign_in(email, password):
+    """Signs in through the password form as a browser does, which leaves a session row."""
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = browser.open(BASE + "/auth/signin").read().decode()
+    marker = 'name="_csrf" value="'
+    start = page.index(marker) + len(marker)
+    form = {"_csrf": page[start:start + 64], "email": email, "password": password, "next": "/"}
+    browser.open(BASE + "/auth/signin/password", data=urllib.parse.urlencode(form).encode())
 
 
 ids = {}
@@ -65,6 +78,10 @@ ids["RULE_DELETE_ID"] = new_id("POST", "/api/admin/integration-rules", dict(rule
 
 ids["FEED_DELETE_ID"] = new_id("POST", "/api/calendar/feeds", {"name": "Fuzz feed"})
 ids["TOKEN_DELETE_ID"] = new_id("POST", "/api/tokens", {"name": "Fuzz token to delete"})
+
+# The fuzzer uses a token, never a session: no operation creates one to delete.
+sign_in(EMAIL, PASSWORD)
+ids["SESSION_DELETE_ID"] = call("GET", "/api/sessions")["data"][0]["id"]
 
 # Events with no matching rule go to triage, where convert, dismiss and retry apply.
 for name in ("CONVERT", "DISMISS", "RETRY"):

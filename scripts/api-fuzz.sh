@@ -78,8 +78,11 @@ export GHL_WEBHOOK_SECRET="fuzz-webhook-secret-$RANDOM$RANDOM"
 cd "$WORK"
 
 echo "== api-fuzz ($BACKEND): demo data, an admin token, the server on port $PORT"
-"$BIN" seed-demo >/dev/null
-FUZZ_TOKEN="$("$BIN" token create --email morgan@demo.opsdesktop.app --name api-fuzz | tail -n 1)"
+FUZZ_EMAIL=morgan@demo.opsdesktop.app
+FUZZ_PASSWORD="$("$BIN" seed-demo | sed -n 's/^Every demo account.s password is: //p')"
+FUZZ_TOKEN="$("$BIN" token create --email "$FUZZ_EMAIL" --name api-fuzz | tail -n 1)"
+# A staff member's token, for the one operation that must not touch the admin's sessions.
+FUZZ_OTHER_TOKEN="$("$BIN" token create --email sam@demo.opsdesktop.app --name api-fuzz | tail -n 1)"
 "$BIN" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 300); do
@@ -91,14 +94,42 @@ curl -fsS "$BASE/readyz" >/dev/null
 # NAME=value lines: the ids each operation gets (see scripts/api-fuzz.toml).
 while IFS='=' read -r name value; do
   export "$name=$value"
-done < <(python3 "$SEEDER" "$BASE" "$FUZZ_TOKEN")
-export FUZZ_TOKEN FUZZ_WEBHOOK_SECRET="$GHL_WEBHOOK_SECRET"
+done < <(python3 "$SEEDER" "$BASE" "$FUZZ_TOKEN" "$FUZZ_EMAIL" "$FUZZ_PASSWORD")
+export FUZZ_TOKEN FUZZ_OTHER_TOKEN FUZZ_WEBHOOK_SECRET="$GHL_WEBHOOK_SECRET"
 
 echo "== api-fuzz ($BACKEND): schemathesis, every check, $MAX_EXAMPLES examples per operation, seed $SEED"
 status=0
 "$ST" --config-file "$CONFIG" run "$BASE/api/openapi.json" \
   --checks all --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers 2 \
   --no-color "$@" || status=$?
+
+# A delete that only ever met unknown ids proves nothing about deleting: every DELETE
+# operation in the document must have answered 204 at least once (the server's own request
+# counters say so), that is, deleted a real row. When arguments narrow the run, only the
+# deletes it sent are held to this.
+curl -fsS -H "Authorization: Bearer $FUZZ_TOKEN" "$BASE/api/openapi.json" >"$WORK/openapi.json"
+curl -fsS "$BASE/metrics" >"$WORK/metrics.txt"
+missed="$(python3 - "$WORK/openapi.json" "$WORK/metrics.txt" "$#" <<'PY'
+import json, re, sys
+doc, counts, narrowed = json.load(open(sys.argv[1])), open(sys.argv[2]).read(), sys.argv[3] != "0"
+sent, deleted = {}, {}
+for route, status, n in re.findall(
+        r'^ops_http_requests_total\{method="DELETE",route="([^"]+)",status="(\d+)"\} (\S+)$', counts, re.M):
+    sent[route] = sent.get(route, 0) + float(n)
+    if status == "204":
+        deleted[route] = float(n)
+for path, item in sorted(doc["paths"].items()):
+    if "delete" not in item or (narrowed and not sent.get(path)):
+        continue
+    print(f"   {int(deleted.get(path, 0)):5d} deleted of {int(sent.get(path, 0)):5d}  DELETE {path}", file=sys.stderr)
+    if not deleted.get(path):
+        print(path)
+PY
+)"
+if [ -n "$missed" ]; then
+  echo "== api-fuzz ($BACKEND): these deletes never met a real row:" $missed
+  status=1
+fi
 if [ "$status" -ne 0 ]; then
   echo "== api-fuzz ($BACKEND) failed; the server's warnings and errors:"
   grep -E '"level":"(WARN|ERROR)"|WARN|ERROR' "$WORK/server.log" | tail -n 40 || true

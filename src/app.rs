@@ -148,6 +148,7 @@ impl Application {
             DatabaseUrl::Postgres { .. } => Some(tokio::spawn(app.live.clone().run_listener(
                 app.db.clone(),
                 app.settings.database_url.expose().to_string(),
+                app.settings.timeouts.acquire,
                 app.shutdown.clone(),
             ))),
             DatabaseUrl::Sqlite { .. } => None,

@@ -15,7 +15,11 @@ use sea_orm::{ConnectOptions, sqlx};
 use crate::config::{DatabaseUrl, Timeouts};
 
 /// Server-side keepalive: the first probe after this much idle time, then every
-/// `KEEPALIVE_INTERVAL`, giving up after `KEEPALIVE_COUNT` unanswered probes.
+/// `KEEPALIVE_INTERVAL`, giving up after `KEEPALIVE_COUNT` unanswered probes. Only the server's
+/// side can have it: sqlx 0.9 exposes no socket options for the connections it opens, so our
+/// side of a silent link is bounded by the request timeout, the statement timeout and the
+/// acquire timeout instead (all far shorter than a keepalive; docs/RUNBOOK.md, "When the
+/// database goes silent").
 const KEEPALIVE_IDLE_SECS: u32 = 30;
 const KEEPALIVE_INTERVAL_SECS: u32 = 10;
 const KEEPALIVE_COUNT: u32 = 3;
@@ -66,6 +70,8 @@ fn session_settings(statement: Duration) -> Vec<(&'static str, String)> {
             "idle_in_transaction_session_timeout",
             (millis * 3).to_string(),
         ),
+        // The server drops a session whose client vanished, freeing its locks (see above for
+        // why our own side has no keepalive).
         ("tcp_keepalives_idle", KEEPALIVE_IDLE_SECS.to_string()),
         (
             "tcp_keepalives_interval",

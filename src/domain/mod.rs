@@ -77,3 +77,12 @@ pub fn local_day_start(
         })
         .map(|local| local.with_timezone(&chrono::Utc))
 }
+
+/// The OpenAPI schema of text that is always one of `values`, for a field whose value is
+/// kept as text: a client generated from the document gets the closed set, not any string.
+pub fn text_enum_schema(values: &[&str]) -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .build()
+}

@@ -15,6 +15,7 @@ use super::{MAX_BODY_BYTES, context, error::AppError};
 use crate::{
     app::App,
     services::audit::{self, Actor},
+    telemetry::metrics::{self, WebhookRejection},
 };
 
 /// Marks a response that refuses access without a 403 status (an admin page sends staff home
@@ -136,6 +137,37 @@ fn field_label(name: &str) -> String {
     } else {
         "(unnamed)".to_string()
     }
+}
+
+/// What the webhook handler decided about a webhook: `Some(reason)` when it refused it, `None`
+/// when it took it (or failed on its own side, which is no refusal).
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookVerdict(pub Option<WebhookRejection>);
+
+/// Counts every webhook turned away, wherever it was turned away: the handler names its
+/// reason on the response ([`WebhookVerdict`]); a refusal in front of it (a body over the size
+/// limit, a control character in the JSON) never reaches the handler and is named here from
+/// its status. Sits outside the body limit so it sees that limit's refusals too.
+pub async fn count_refused_webhooks(request: Request, next: Next) -> Response {
+    let webhook = request.uri().path().starts_with("/api/webhooks/");
+    let response = next.run(request).await;
+    if !webhook {
+        return response;
+    }
+    let reason = match response.extensions().get::<WebhookVerdict>() {
+        Some(WebhookVerdict(reason)) => *reason,
+        None => match response.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Some(WebhookRejection::TooLarge),
+            StatusCode::BAD_REQUEST | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                Some(WebhookRejection::Malformed)
+            }
+            _ => None,
+        },
+    };
+    if let Some(reason) = reason {
+        metrics::record_webhook_rejected(reason);
+    }
+    response
 }
 
 /// `Cache-Control: no-store` on every answer to a signed-in person, and on every answer that

@@ -515,6 +515,7 @@ pub fn build(app: App, extra_routes: Router<App>) -> Router {
         // Inside the body limit, so it never buffers more than the limit allows.
         .layer(middleware::from_fn(edge::reject_control_characters))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(edge::count_refused_webhooks))
         .layer(CatchPanicLayer::custom(mw::panic_response))
         .layer(middleware::from_fn_with_state(
             request_limit,

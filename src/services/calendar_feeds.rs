@@ -42,6 +42,13 @@ const MAX_ITEMS: u64 = 2000;
 /// How much of an item's description goes into its event.
 const MAX_DESCRIPTION_CHARS: usize = 1000;
 
+/// What a feed covers: `MINE` (items I own) or `ALL` (every item).
+pub const SCOPES: &[&str] = &["MINE", "ALL"];
+
+fn scope_schema() -> utoipa::openapi::schema::Object {
+    crate::domain::text_enum_schema(SCOPES)
+}
+
 /// A feed as its owner sees it (never with its token, which exists only at creation).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -49,6 +56,7 @@ pub struct FeedView {
     pub id: Uuid,
     pub name: String,
     /// `MINE` (items I own) or `ALL` (every item).
+    #[schema(schema_with = scope_schema)]
     pub scope: String,
     pub created_at: DateTime<Utc>,
 }
@@ -59,6 +67,7 @@ pub struct FeedView {
 pub struct CreatedFeedView {
     pub id: Uuid,
     pub name: String,
+    #[schema(schema_with = scope_schema)]
     pub scope: String,
     pub created_at: DateTime<Utc>,
     /// The subscription URL (`.../calendar/<token>.ics`): anyone with it can read the feed.

@@ -38,6 +38,22 @@ pub const CHANNELS: &[&str] = &["EMAIL", "SMS", "NOTE"];
 /// Who sent it: us (`OUTBOUND`) or the client (`INBOUND`).
 pub const DIRECTIONS: &[&str] = &["OUTBOUND", "INBOUND"];
 
+/// Where a message stands: `LOGGED` (recorded only), `QUEUED` and then `SENT` or `FAILED`
+/// (delivered through HighLevel), `RECEIVED` (from the client).
+pub const STATUSES: &[&str] = &["LOGGED", "QUEUED", "SENT", "FAILED", "RECEIVED"];
+
+fn channel_schema() -> utoipa::openapi::schema::Object {
+    crate::domain::text_enum_schema(CHANNELS)
+}
+
+fn direction_schema() -> utoipa::openapi::schema::Object {
+    crate::domain::text_enum_schema(DIRECTIONS)
+}
+
+fn status_schema() -> utoipa::openapi::schema::Object {
+    crate::domain::text_enum_schema(STATUSES)
+}
+
 /// A message as the API returns it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema, FromQueryResult)]
 #[serde(rename_all = "camelCase")]
@@ -45,11 +61,14 @@ pub struct MessageView {
     pub id: Uuid,
     pub work_item_id: Uuid,
     /// `OUTBOUND` or `INBOUND`.
+    #[schema(schema_with = direction_schema)]
     pub direction: String,
     /// `EMAIL`, `SMS` or `NOTE`.
+    #[schema(schema_with = channel_schema)]
     pub channel: String,
     pub body: String,
     /// `LOGGED`, `QUEUED`, `SENT`, `FAILED` or `RECEIVED`.
+    #[schema(schema_with = status_schema)]
     pub status: String,
     /// The person who wrote or logged it.
     pub author_id: Option<Uuid>,

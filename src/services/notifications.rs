@@ -26,6 +26,16 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
+    /// Every kind, in the order the API documents them.
+    pub const ALL: &'static [NotificationKind] = &[
+        NotificationKind::Mention,
+        NotificationKind::Assigned,
+        NotificationKind::Waiting,
+        NotificationKind::ChangesRequested,
+        NotificationKind::ClientReply,
+        NotificationKind::Overdue,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             NotificationKind::Mention => "MENTION",
@@ -67,11 +77,21 @@ pub async fn notify(
     super::email_notifications::enqueue_if_wanted(conn, &created).await
 }
 
+fn kind_schema() -> utoipa::openapi::schema::Object {
+    let names: Vec<&str> = NotificationKind::ALL
+        .iter()
+        .map(|kind| kind.as_str())
+        .collect();
+    crate::domain::text_enum_schema(&names)
+}
+
 /// A notification as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationView {
     pub id: Uuid,
+    /// Why: `MENTION`, `ASSIGNED`, `WAITING`, `CHANGES_REQUESTED`, `CLIENT_REPLY`, `OVERDUE`.
+    #[schema(schema_with = kind_schema)]
     pub kind: String,
     pub work_item_id: Option<Uuid>,
     pub actor_id: Option<Uuid>,

@@ -53,8 +53,11 @@ pub struct TemplateView {
     pub id: Uuid,
     pub name: String,
     #[serde(rename = "type")]
+    #[schema(value_type = crate::domain::work_item::ItemType)]
     pub item_type: String,
+    #[schema(value_type = Option<crate::domain::work_item::DeliverableType>)]
     pub deliverable_type: Option<String>,
+    #[schema(value_type = crate::domain::work_item::Priority)]
     pub priority: String,
     pub tags: Vec<String>,
     pub needs_proofing: bool,

@@ -49,21 +49,25 @@ pub enum WebhookRejection {
     Signature,
     /// Too many refused webhooks from one address (429).
     Throttled,
-    /// Authentic but not a JSON object (400).
+    /// Not a JSON object, or a JSON string holding a control character (400), whether the
+    /// handler or the guard in front of it found it.
     Malformed,
     /// Authentic but its `timestamp` is outside the window or unreadable (400).
     Stale,
     /// Authentic but for another location than `GHL_LOCATION_ID` (403).
     Location,
+    /// Refused in front of the handler: a body over the size limit (413).
+    TooLarge,
 }
 
 impl WebhookRejection {
-    const ALL: [WebhookRejection; 5] = [
+    const ALL: [WebhookRejection; 6] = [
         WebhookRejection::Signature,
         WebhookRejection::Throttled,
         WebhookRejection::Malformed,
         WebhookRejection::Stale,
         WebhookRejection::Location,
+        WebhookRejection::TooLarge,
     ];
 
     fn as_str(self) -> &'static str {
@@ -73,6 +77,7 @@ impl WebhookRejection {
             WebhookRejection::Malformed => "malformed",
             WebhookRejection::Stale => "stale",
             WebhookRejection::Location => "location",
+            WebhookRejection::TooLarge => "too_large",
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Logging set-up: pretty lines in development, JSON with `LOG_FORMAT=json`; repeated
 //! warnings and errors summarised (see `throttle.rs`).
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};
 
 use crate::config::LogFormat;
@@ -27,7 +29,15 @@ fn install(level: &str, format: LogFormat) {
                     .with_span_list(false),
             )
             .try_init(),
-        LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
+        // Colour only for a person at a terminal: piped into a file or a log collector, escape
+        // codes would be written into every line.
+        LogFormat::Pretty => registry
+            .with(
+                fmt::layer()
+                    .compact()
+                    .with_ansi(std::io::stdout().is_terminal()),
+            )
+            .try_init(),
     };
 }
 

@@ -397,6 +397,116 @@ async fn every_operation_keeps_the_contract(backend: Backend) {
     );
 }
 
+/// Names of answer fields that hold one of a closed set of values.
+const CLOSED_SETS: &[&str] = &[
+    "status",
+    "state",
+    "type",
+    "priority",
+    "deliverableType",
+    "proofStatus",
+    "role",
+    "direction",
+    "channel",
+    "action",
+    "kind",
+    "scope",
+];
+
+/// `(schema, field)` pairs among those names that are open text on purpose: an event's type is
+/// whatever the other system calls it, and the audit log shows what was written, by this
+/// release or an older one.
+const OPEN_ON_PURPOSE: &[(&str, &str)] = &[
+    ("EventView", "type"),
+    ("EventSummary", "type"),
+    ("AuditView", "action"),
+];
+
+/// Every answer's closed-set field is declared with its values, so a client generated from the
+/// document gets a type it can match on rather than any string.
+async fn every_closed_set_in_an_answer_is_declared(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let doc = document(&app).await;
+    let mut undeclared = Vec::new();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let schema = &response["content"]["application/json"]["schema"];
+                if status.starts_with('2') && !schema.is_null() {
+                    let place = format!("{method} {path} {status}");
+                    closed_sets(&doc, schema, &place, 0, &mut undeclared, &mut checked);
+                }
+            }
+        }
+    }
+    undeclared.sort();
+    undeclared.dedup();
+    assert!(undeclared.is_empty(), "no enum declared: {undeclared:#?}");
+    assert!(checked > 20, "the walk found the fields ({checked})");
+}
+
+fn closed_sets(
+    doc: &Value,
+    schema: &Value,
+    place: &str,
+    depth: usize,
+    undeclared: &mut Vec<String>,
+    checked: &mut usize,
+) {
+    if depth > 8 {
+        return;
+    }
+    let place = match schema["$ref"].as_str() {
+        Some(reference) => reference.rsplit('/').next().unwrap().to_string(),
+        None => place.to_string(),
+    };
+    let schema = resolve(doc, schema);
+    for (name, field) in schema["properties"].as_object().into_iter().flatten() {
+        let open = OPEN_ON_PURPOSE
+            .iter()
+            .any(|(owner, open)| name == open && place.contains(owner));
+        let spelled = spelled_out(doc, field);
+        if CLOSED_SETS.contains(&name.as_str()) && spelled.contains("\"string\"") && !open {
+            *checked += 1;
+            if !spelled.contains("\"enum\"") {
+                undeclared.push(format!("{place}.{name}"));
+            }
+        }
+        closed_sets(
+            doc,
+            field,
+            &format!("{place}.{name}"),
+            depth + 1,
+            undeclared,
+            checked,
+        );
+    }
+    for key in ["items", "additionalProperties"] {
+        if schema[key].is_object() {
+            closed_sets(doc, &schema[key], &place, depth + 1, undeclared, checked);
+        }
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        for inner in schema[key].as_array().into_iter().flatten() {
+            closed_sets(doc, inner, &place, depth + 1, undeclared, checked);
+        }
+    }
+}
+
+/// The schema as text, with the `$ref` at its top and those among its alternatives (how an
+/// optional field is written) resolved.
+fn spelled_out(doc: &Value, schema: &Value) -> String {
+    let schema = resolve(doc, schema);
+    let mut text = schema.to_string();
+    for key in ["anyOf", "oneOf", "allOf"] {
+        for inner in schema[key].as_array().into_iter().flatten() {
+            text.push_str(&resolve(doc, inner).to_string());
+        }
+    }
+    text
+}
+
 /// Every string under `schema` has a pattern, an enum or a format.
 fn assert_text_declared(doc: &Value, schema: &Value, place: &str, depth: usize) {
     if depth > 8 {
@@ -436,4 +546,5 @@ on_both_backends!(
     an_event_payload_is_an_object,
     the_document_describes_what_the_server_sends,
     every_operation_keeps_the_contract,
+    every_closed_set_in_an_answer_is_declared,
 );

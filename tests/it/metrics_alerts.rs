@@ -146,7 +146,14 @@ async fn rejected_webhooks_are_counted_by_reason(backend: Backend) {
     .await;
     let series = |reason: &str| format!("ops_webhooks_rejected_total{{reason=\"{reason}\"}}");
     let before = scrape(&app).await;
-    for reason in ["signature", "throttled", "malformed", "stale", "location"] {
+    for reason in [
+        "signature",
+        "throttled",
+        "malformed",
+        "stale",
+        "location",
+        "too_large",
+    ] {
         assert!(
             sample(&before, &series(reason)).is_some(),
             "{reason} is written before its first count:\n{before}"
@@ -161,6 +168,21 @@ async fn rejected_webhooks_are_counted_by_reason(backend: Backend) {
     let not_json = b"{not json";
     let signed = [("x-ghl-signature", signer.sign(not_json))];
     assert_eq!(ghl::post_raw(&app, not_json, &signed).await.status(), 400);
+    // Refused in front of the handler (a control character, a body over the limit), and by
+    // the handler's own check of a body not labelled JSON: counted all the same.
+    let control = br#"{"type":"ContactCreate","note":"a\u0000b"}"#;
+    assert_eq!(ghl::post_raw(&app, control, &[]).await.status(), 400);
+    let unlabelled = app
+        .client
+        .post(app.url("/api/webhooks/ghl"))
+        .header("content-type", "text/plain")
+        .body(control.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unlabelled.status(), 400);
+    let too_large = vec![b' '; 1024 * 1024 + 1];
+    assert_eq!(ghl::post_raw(&app, &too_large, &[]).await.status(), 413);
     let (status, _) =
         ghl::post_signed(&app, &signer, &ghl::contact_create("c2", Shape::Flat)).await;
     assert_eq!(status, 200);
@@ -169,7 +191,8 @@ async fn rejected_webhooks_are_counted_by_reason(backend: Backend) {
     // grown by at least what was sent here.
     let after = scrape(&app).await;
     assert!(count(&after, "signature") >= count(&before, "signature") + 2.0);
-    assert!(count(&after, "malformed") >= count(&before, "malformed") + 1.0);
+    assert!(count(&after, "malformed") >= count(&before, "malformed") + 3.0);
+    assert!(count(&after, "too_large") >= count(&before, "too_large") + 1.0);
     app.stop().await;
 }
 

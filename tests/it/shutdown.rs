@@ -264,7 +264,112 @@ async fn a_job_outliving_the_grace_is_stopped_and_handed_back(backend: Backend) 
     next.stop().await;
 }
 
+/// The built binary with a HighLevel delivery stuck on a HighLevel that takes the connection
+/// and never answers (its 15 s call limit outlasts the 8 s grace). On SIGTERM it stops the job,
+/// hands it back, says so once, and exits 0 — and its log, captured from a pipe, holds no
+/// warning or error (nothing about a pool closed under the job) and no colour codes.
+async fn a_real_process_hands_back_a_job_outliving_the_grace_quietly(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let workdir = tempfile::tempdir().unwrap();
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_base = format!("http://{}", silent.local_addr().unwrap());
+    let (called_tx, mut called) = tokio::sync::mpsc::unbounded_channel();
+    let _silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+            let _ = called_tx.send(());
+        }
+    });
+    let bind = format!("127.0.0.1:{}", process::free_port());
+    let env = [
+        ("DATABASE_URL", database.url.as_str()),
+        ("BIND_ADDR", bind.as_str()),
+        ("LOG_LEVEL", "info"),
+        ("LOG_FORMAT", "pretty"),
+        ("GHL_API_KEY", "test-key"),
+        ("GHL_LOCATION_ID", "loc-test"),
+        ("GHL_API_BASE", silent_base.as_str()),
+    ];
+    let admin = ["--email", "admin@example.com"];
+    let created = process::run(
+        workdir.path(),
+        &env,
+        &[
+            &["user", "create"][..],
+            &admin,
+            &["--name", "Admin", "--role", "admin"],
+        ]
+        .concat(),
+        "",
+    );
+    assert!(created.status.success(), "{created:?}");
+    let token = process::run(
+        workdir.path(),
+        &env,
+        &[&["token", "create"][..], &admin, &["--name", "shutdown"]].concat(),
+        "",
+    );
+    let token = String::from_utf8(token.stdout).unwrap();
+    let token = token.lines().last().expect("the token").trim().to_string();
+
+    let mut child = process::command(workdir.path(), &env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let output = process::collect_output(&mut child);
+    process::wait_until_ready(&format!("http://{bind}/readyz"), Duration::from_secs(60)).await;
+    let queued = reqwest::Client::new()
+        .post(format!("http://{bind}/api/ghl/events"))
+        .bearer_auth(&token)
+        .json(&json!({"action": "addNote", "contactId": "c1", "body": "Hello"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queued.status(), 202);
+    tokio::time::timeout(Duration::from_secs(20), called.recv())
+        .await
+        .expect("the delivery job calls HighLevel");
+
+    process::signal(&child, "TERM");
+    let status = process::wait_with_limit(&mut child, Duration::from_secs(10));
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let log = output.join().unwrap();
+    let status = status.unwrap_or_else(|| panic!("exited within 10 seconds; its log:\n{log}"));
+    assert!(status.success(), "exit status {status:?}; its log:\n{log}");
+    assert!(
+        log.contains("the running job was stopped and returned to the queue"),
+        "{log}"
+    );
+    let noisy: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains(" WARN ") || line.contains(" ERROR "))
+        .collect();
+    assert!(
+        noisy.is_empty(),
+        "warnings or errors on a clean shutdown:\n{log}"
+    );
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in piped output:\n{log}"
+    );
+
+    let db = database.connect().await;
+    let jobs = job::Entity::find().all(db.conn()).await.unwrap();
+    let delivery = jobs
+        .iter()
+        .find(|job| job.kind == "ghl.deliver")
+        .expect("the delivery job");
+    assert_eq!(delivery.state, "QUEUED", "handed back, not left RUNNING");
+    assert_eq!(delivery.attempts, 0);
+    db.close().await.unwrap();
+}
+
 on_both_backends!(
+    a_real_process_hands_back_a_job_outliving_the_grace_quietly,
     a_job_outliving_the_grace_is_stopped_and_handed_back,
     shutdown_finishes_in_flight_requests_and_the_running_job,
     sigterm_stops_the_binary_cleanly,

@@ -220,3 +220,31 @@ on_both_backends!(
     a_silent_database_costs_a_prompt_503_and_writes_resume_after,
     live_streams_outlast_the_request_timeout_and_end_at_their_own,
 );
+
+/// The live-update listener opens its own connection outside the pool. When it reconnects
+/// into a silent network, its attempt gives up at the connect limit and it tries again, so it
+/// is back once the network is (an unbounded attempt would wait in the black hole forever).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_listener_reconnects_after_a_silent_network() {
+    if !crate::support::database::postgres_available() {
+        return;
+    }
+    let (app, mut outage) = OutageSwitch::spawn(Backend::Postgres, SHORT_LIMITS).await;
+    let hub = app.app.live.clone();
+    let listening = |wanted: bool| {
+        let hub = hub.clone();
+        move || {
+            let hub = hub.clone();
+            async move { hub.is_listening() == wanted }
+        }
+    };
+    wait_until(10, "the listener to connect", listening(true)).await;
+
+    outage.black_hole().await;
+    // Its heartbeat goes unanswered; then each reconnection attempt meets the black hole.
+    wait_until(30, "the listener to notice the silence", listening(false)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    outage.end().await;
+    wait_until(15, "the listener to be back", listening(true)).await;
+    app.stop().await;
+}

@@ -21,7 +21,7 @@ use crate::{
         events::intake::{self, WebhookError},
         signin::ClientInfo,
     },
-    telemetry::metrics::{self, WebhookRejection},
+    telemetry::metrics::WebhookRejection,
 };
 
 /// Receive a HighLevel webhook. Authenticated by `X-GHL-Signature` (Ed25519 over the raw
@@ -39,7 +39,7 @@ use crate::{
     responses(
         (status = 200, description = "Stored before this answer", body = Data<WebhookReceipt>),
         (status = 400, description = "Not a JSON object, or a `timestamp` more than five minutes from now (audited)"),
-        (status = 413, description = "The body is larger than 1 MiB"),
+        (status = 413, description = "The body is larger than 1 MiB (counted as refused)"),
         (status = 401, description = "No valid signature or secret (audited; nothing stored)"),
         (status = 403, description = "For another location than `GHL_LOCATION_ID` (audited; nothing stored)"),
         (status = 429, description = "Too many refused webhooks from this address"),
@@ -52,7 +52,7 @@ pub async fn receive_ghl_webhook(
 ) -> Response {
     // The edge checks only bodies labelled JSON; this route parses any label as JSON.
     if let Some(refused) = edge::refuse_raw_json(&body) {
-        return refused;
+        return verdict(refused, Some(WebhookRejection::Malformed));
     }
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let credentials = WebhookCredentials {
@@ -77,10 +77,7 @@ pub async fn receive_ghl_webhook(
         Err(WebhookError::Refused(Refusal::ForeignLocation(_))) => Some(WebhookRejection::Location),
         Ok(_) | Err(WebhookError::Service(_)) => None,
     };
-    if let Some(reason) = rejection {
-        metrics::record_webhook_rejected(reason);
-    }
-    match outcome {
+    let response = match outcome {
         Ok(stored) => respond::data(WebhookReceipt {
             id: stored.event.id,
             state: stored.event.state,
@@ -110,7 +107,17 @@ pub async fn receive_ghl_webhook(
                 .into_response()
         }
         Err(WebhookError::Service(error)) => AppError::from(error).into_response(),
-    }
+    };
+    verdict(response, rejection)
+}
+
+/// Tells [`edge::count_refused_webhooks`] what the handler decided, so it counts the
+/// handler's refusals by their reason and does not guess one from the status.
+fn verdict(mut response: Response, rejection: Option<WebhookRejection>) -> Response {
+    response
+        .extensions_mut()
+        .insert(edge::WebhookVerdict(rejection));
+    response
 }
 
 /// What a stored webhook became.

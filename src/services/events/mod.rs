@@ -143,6 +143,7 @@ pub struct EventSummary {
     #[serde(rename = "type")]
     pub event_type: String,
     pub external_id: Option<String>,
+    #[schema(schema_with = state_schema)]
     pub state: String,
     pub attempts: i32,
     pub last_error: Option<String>,

@@ -29,6 +29,14 @@ use crate::{
     },
 };
 
+fn action_schema() -> utoipa::openapi::schema::Object {
+    let names: Vec<&str> = RuleAction::ALL
+        .iter()
+        .map(|action| action.as_str())
+        .collect();
+    crate::domain::text_enum_schema(&names)
+}
+
 /// A rule as the API returns it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -38,6 +46,7 @@ pub struct RuleView {
     /// The event type it covers (`OpportunityStatusUpdate`, ...), or `*` for any.
     pub event_type: String,
     /// `CREATE_FROM_TEMPLATE`, `UPSERT_EVENT_ITEM`, `ATTACH_MESSAGE` or `TRIAGE`.
+    #[schema(schema_with = action_schema)]
     pub action: String,
     pub template_id: Option<Uuid>,
     /// Settings; `{"when": {"status": "won"}}` limits the rule to payloads with those values.

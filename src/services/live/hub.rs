@@ -75,12 +75,13 @@ impl LiveHub {
         self: Arc<Self>,
         db: Db,
         url: String,
+        connect_limit: Duration,
         mut shutdown: watch::Receiver<bool>,
     ) {
         let mut generation = 0;
         let mut backoff = Duration::from_millis(250);
         while !*shutdown.borrow() {
-            match connect(&url).await {
+            match connect(&url, connect_limit).await {
                 Ok(listener) => {
                     generation += 1;
                     backoff = Duration::from_millis(250);
@@ -198,10 +199,23 @@ async fn heartbeat(db: &Db, ping: &str, pong: &Notify) {
     }
 }
 
-async fn connect(url: &str) -> Result<PgListener, sea_orm::sqlx::Error> {
-    let mut listener = PgListener::connect(url).await?;
-    // Reconnection is ours, so that streams hear about it and catch up.
-    listener.eager_reconnect(false);
-    listener.listen(CHANNEL).await?;
-    Ok(listener)
+/// Connects and subscribes within `limit`. The listener opens its own connection outside the
+/// pool, so the pool's connect timeout does not cover it; without this a connection opened
+/// into a silent network would wait forever and the listener would never come back.
+async fn connect(url: &str, limit: Duration) -> Result<PgListener, sea_orm::sqlx::Error> {
+    let attempt = async {
+        let mut listener = PgListener::connect(url).await?;
+        // Reconnection is ours, so that streams hear about it and catch up.
+        listener.eager_reconnect(false);
+        listener.listen(CHANNEL).await?;
+        Ok(listener)
+    };
+    tokio::time::timeout(limit, attempt)
+        .await
+        .unwrap_or_else(|_| {
+            Err(sea_orm::sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer within {limit:?}"),
+            )))
+        })
 }

@@ -37,6 +37,7 @@ use sea_orm::{DatabaseTransaction, QueryFilter, QueryOrder};
 #[serde(rename_all = "camelCase")]
 pub struct QcView {
     pub needs_proofing: bool,
+    #[schema(value_type = Option<crate::domain::work_item::ProofStatus>)]
     pub proof_status: Option<String>,
     pub proofer_id: Option<Uuid>,
     pub proofed_at: Option<chrono::DateTime<chrono::Utc>>,

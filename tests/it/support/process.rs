@@ -90,3 +90,23 @@ pub async fn wait_until_ready(url: &str, limit: Duration) {
     }
     panic!("{url} did not become ready within {limit:?}");
 }
+
+/// Reads the child's standard output and error to their end on threads of their own (so a
+/// full pipe never blocks it); the handle gives both, one after the other, once it has exited.
+pub fn collect_output(child: &mut Child) -> std::thread::JoinHandle<String> {
+    use std::io::Read;
+    fn drain(mut from: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = from.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    }
+    let stdout = drain(child.stdout.take().expect("stdout is piped"));
+    let stderr = drain(child.stderr.take().expect("stderr is piped"));
+    std::thread::spawn(move || {
+        let mut text = stdout.join().unwrap_or_default();
+        text.push_str(&stderr.join().unwrap_or_default());
+        text
+    })
+}
