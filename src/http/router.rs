@@ -1,5 +1,7 @@
-//! Every route of the application, in one place, so a grep finds any path. Routes are added
-//! through [`Routes`], which records who may use each one (see `routes.rs`).
+//! The application's routes and the middleware around them. Pages are listed here; the JSON
+//! API's routes are declared resource by resource beside their handlers (`api/*.rs`, each
+//! file's `routes()`), where one line gives a handler its access rule and its OpenAPI entry.
+//! Every route goes through [`Routes`], which records who may use it (see `routes.rs`).
 
 use axum::{
     Router,
@@ -13,18 +15,19 @@ use tower_http::{
 
 use super::{
     MAX_BODY_BYTES,
-    api::{health, me, openapi, users, work_items},
+    api::{self, health},
     edge,
     error::AppError,
     middleware::{self as mw, security_headers},
     pages::{admin_users, auth, profile, static_files},
-    routes::{Access::*, RouteInfo, Routes},
+    routes::{Access::*, ApiOperations, RouteInfo, Routes},
 };
 use crate::app::App;
 
 /// Every route with its declared access.
 fn routes() -> Routes {
     Routes::new()
+        .merge(api::routes())
         // Operations and assets
         .get("/healthz", Public, health::get_healthz)
         .get("/readyz", Public, health::get_readyz)
@@ -123,7 +126,6 @@ fn routes() -> Routes {
             SignedIn,
             super::pages::board::post_move_card,
         )
-        .get("/api/stream", SignedIn, super::api::stream::get_stream)
         .get("/admin/rules", Admin, super::pages::admin_rules::get_rules)
         .post("/admin/rules", Admin, super::pages::admin_rules::post_rule)
         .post(
@@ -186,154 +188,6 @@ fn routes() -> Routes {
             super::pages::templates::post_template_delete,
         )
         .get("/admin/audit", Admin, super::pages::audit::get_audit)
-        // API: me and access
-        .get("/api/me", SignedIn, me::get_me)
-        .get("/api/tokens", SignedIn, me::list_tokens)
-        .post("/api/tokens", SignedIn, me::create_token)
-        .delete("/api/tokens/{id}", SignedIn, me::delete_token)
-        .get("/api/sessions", SignedIn, me::list_sessions)
-        .delete("/api/sessions/{id}", SignedIn, me::delete_session)
-        .post(
-            "/api/sessions/revoke-all",
-            SignedIn,
-            me::revoke_all_sessions,
-        )
-        // API: people
-        .get("/api/users", SignedIn, users::list_users)
-        .post("/api/admin/users", Admin, users::create_user)
-        .patch("/api/admin/users/{id}", Admin, users::patch_user)
-        .post(
-            "/api/admin/users/{id}/sessions/revoke",
-            Admin,
-            users::revoke_user_sessions,
-        )
-        // API: documentation (signed in, like the rest of the API)
-        .get("/api/openapi.json", SignedIn, openapi::get_openapi)
-        // API: work items
-        .get("/api/work-items", SignedIn, work_items::list_work_items)
-        .post("/api/work-items", SignedIn, work_items::create_work_item)
-        .get(
-            "/api/work-items.csv",
-            SignedIn,
-            work_items::export_work_items_csv,
-        )
-        .get("/api/work-items/{id}", SignedIn, work_items::get_work_item)
-        .patch(
-            "/api/work-items/{id}",
-            SignedIn,
-            work_items::patch_work_item,
-        )
-        .delete("/api/work-items/{id}", Admin, work_items::delete_work_item)
-        .get(
-            "/api/work-items/{id}/history",
-            SignedIn,
-            work_items::get_work_item_history,
-        )
-        .get(
-            "/api/work-items/{id}/qc",
-            SignedIn,
-            work_items::get_work_item_qc,
-        )
-        .patch(
-            "/api/work-items/{id}/qc",
-            SignedIn,
-            work_items::patch_work_item_qc,
-        )
-        // API: subtasks, comments, messages, notifications, inbox
-        .get(
-            "/api/work-items/{id}/subtasks",
-            SignedIn,
-            super::api::subtasks::list_subtasks,
-        )
-        .post(
-            "/api/work-items/{id}/subtasks",
-            SignedIn,
-            super::api::subtasks::create_subtask,
-        )
-        .patch(
-            "/api/subtasks/{id}",
-            SignedIn,
-            super::api::subtasks::patch_subtask,
-        )
-        .delete(
-            "/api/subtasks/{id}",
-            SignedIn,
-            super::api::subtasks::delete_subtask,
-        )
-        .get(
-            "/api/work-items/{id}/comments",
-            SignedIn,
-            super::api::comments::list_comments,
-        )
-        .post(
-            "/api/work-items/{id}/comments",
-            SignedIn,
-            super::api::comments::create_comment,
-        )
-        .patch(
-            "/api/comments/{id}",
-            SignedIn,
-            super::api::comments::patch_comment,
-        )
-        .delete(
-            "/api/comments/{id}",
-            SignedIn,
-            super::api::comments::delete_comment,
-        )
-        .get(
-            "/api/work-items/{id}/messages",
-            SignedIn,
-            super::api::messages::list_messages,
-        )
-        .post(
-            "/api/work-items/{id}/messages",
-            SignedIn,
-            super::api::messages::create_message,
-        )
-        .get(
-            "/api/notifications",
-            SignedIn,
-            super::api::inbox::list_notifications,
-        )
-        .post(
-            "/api/notifications/read",
-            SignedIn,
-            super::api::inbox::mark_notifications_read,
-        )
-        .get("/api/inbox", SignedIn, super::api::inbox::get_inbox)
-        // API: calendar, stats, audit, templates
-        .get(
-            "/api/calendar",
-            SignedIn,
-            super::api::calendar::get_calendar,
-        )
-        .get("/api/stats", SignedIn, super::api::stats::get_stats)
-        .get("/api/audit", Admin, super::api::audit::list_audit)
-        .get(
-            "/api/templates",
-            SignedIn,
-            super::api::templates::list_templates,
-        )
-        .post(
-            "/api/templates",
-            Admin,
-            super::api::templates::create_template,
-        )
-        .get(
-            "/api/templates/{id}",
-            SignedIn,
-            super::api::templates::get_template,
-        )
-        .patch(
-            "/api/templates/{id}",
-            Admin,
-            super::api::templates::patch_template,
-        )
-        .delete(
-            "/api/templates/{id}",
-            Admin,
-            super::api::templates::delete_template,
-        )
         // Cadences, calendar feeds
         .get("/cadences", SignedIn, super::pages::cadences::get_cadences)
         .post("/cadences", Admin, super::pages::cadences::post_cadences)
@@ -372,47 +226,6 @@ fn routes() -> Routes {
             SignedIn,
             profile::post_profile_calendar_feed_revoke,
         )
-        .get(
-            "/api/cadences",
-            SignedIn,
-            super::api::cadences::list_cadences,
-        )
-        .post("/api/cadences", Admin, super::api::cadences::create_cadence)
-        .get(
-            "/api/cadences/{id}",
-            SignedIn,
-            super::api::cadences::get_cadence,
-        )
-        .patch(
-            "/api/cadences/{id}",
-            Admin,
-            super::api::cadences::patch_cadence,
-        )
-        .delete(
-            "/api/cadences/{id}",
-            Admin,
-            super::api::cadences::delete_cadence,
-        )
-        .get(
-            "/api/cadences/{id}/preview",
-            SignedIn,
-            super::api::cadences::preview_cadence,
-        )
-        .get(
-            "/api/calendar/feeds",
-            SignedIn,
-            super::api::calendar_feeds::list_calendar_feeds,
-        )
-        .post(
-            "/api/calendar/feeds",
-            SignedIn,
-            super::api::calendar_feeds::create_calendar_feed,
-        )
-        .delete(
-            "/api/calendar/feeds/{id}",
-            SignedIn,
-            super::api::calendar_feeds::delete_calendar_feed,
-        )
         // The ICS feed: `/calendar/<token>.ics` (the router cannot match a suffix after a
         // parameter, so the handler strips `.ics`).
         .get(
@@ -421,54 +234,6 @@ fn routes() -> Routes {
             super::api::calendar_feeds::get_calendar_feed,
         )
         // Events and HighLevel
-        .post(
-            "/api/webhooks/ghl",
-            OwnAuth,
-            super::api::webhooks::receive_ghl_webhook,
-        )
-        .get("/api/events", SignedIn, super::api::events::list_events)
-        .post("/api/events", SignedIn, super::api::events::create_event)
-        .get("/api/events/{id}", SignedIn, super::api::events::get_event)
-        .post(
-            "/api/events/{id}/convert",
-            SignedIn,
-            super::api::events::convert_event,
-        )
-        .post(
-            "/api/events/{id}/dismiss",
-            SignedIn,
-            super::api::events::dismiss_event,
-        )
-        .post(
-            "/api/events/{id}/retry",
-            SignedIn,
-            super::api::events::retry_event,
-        )
-        .post(
-            "/api/ghl/events",
-            SignedIn,
-            super::api::events::queue_ghl_event,
-        )
-        .get(
-            "/api/admin/integration-rules",
-            Admin,
-            super::api::integration_rules::list_integration_rules,
-        )
-        .post(
-            "/api/admin/integration-rules",
-            Admin,
-            super::api::integration_rules::create_integration_rule,
-        )
-        .patch(
-            "/api/admin/integration-rules/{id}",
-            Admin,
-            super::api::integration_rules::patch_integration_rule,
-        )
-        .delete(
-            "/api/admin/integration-rules/{id}",
-            Admin,
-            super::api::integration_rules::delete_integration_rule,
-        )
         .get("/events", SignedIn, super::pages::events::get_events)
         .get(
             "/events/{id}",
@@ -497,13 +262,18 @@ pub fn route_table() -> Vec<RouteInfo> {
     routes().into_parts().1
 }
 
+/// The API's OpenAPI operations, as its routes declare them (for [`api::openapi::document`]).
+pub fn api_operations() -> ApiOperations {
+    routes().into_parts().2
+}
+
 /// Builds the router with its middleware, ready to serve.
 pub fn build(app: App, extra_routes: Router<App>) -> Router {
     let https = app.settings.serves_https();
     let trusted_proxies = std::sync::Arc::new(app.settings.trusted_proxies.clone());
     let auditing = app.clone();
     let request_limit = app.settings.timeouts.request;
-    let (declared, _) = routes().into_parts();
+    let (declared, _, _) = routes().into_parts();
     let routes = declared
         .merge(extra_routes)
         .route_layer(middleware::from_fn(mw::record_matched_route))

@@ -1,5 +1,8 @@
 //! `GET /api/audit` (admins): the audit log, filtered and paged newest first.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{
     extract::{RawQuery, State},
     response::IntoResponse,
@@ -35,4 +38,10 @@ pub async fn list_audit(
     let page = audit_query::list(&app.db, &query).await?;
     let data: Vec<AuditView> = page.entries.into_iter().map(AuditView::from).collect();
     Ok(respond::list(data, page.next_cursor))
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new().api(Admin, routes!(list_audit))
 }

@@ -1,6 +1,9 @@
 //! `/api/cadences`: everyone lists, reads and previews cadences; admins create, change, pause
 //! (`active: false`) and delete them.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{
     extract::{RawQuery, State},
     http::StatusCode,
@@ -106,4 +109,16 @@ pub async fn preview_cadence(
     };
     let preview = cadences::preview(&app.db, tz, id, count, from).await?;
     Ok(respond::data(preview))
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new()
+        .api(SignedIn, routes!(list_cadences))
+        .api(Admin, routes!(create_cadence))
+        .api(SignedIn, routes!(get_cadence))
+        .api(Admin, routes!(patch_cadence))
+        .api(Admin, routes!(delete_cadence))
+        .api(SignedIn, routes!(preview_cadence))
 }

@@ -1,6 +1,9 @@
 //! `GET /api/calendar`: the items of a range of local days, grouped by day. Also home of
 //! [`query_pairs`], the raw query-string reader the views of this area share.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{
     extract::{RawQuery, State},
     response::IntoResponse,
@@ -32,4 +35,10 @@ pub async fn get_calendar(
     let range = calendar::parse_range(&pairs, calendar::local_date(time::now(), tz))?;
     let view = calendar::calendar(&app.db, tz, range).await?;
     Ok(respond::data(view))
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new().api(SignedIn, routes!(get_calendar))
 }

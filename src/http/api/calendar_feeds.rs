@@ -1,6 +1,9 @@
 //! Calendar feeds: `/api/calendar/feeds` to list, create and revoke one's private ICS URLs, and
 //! the feed itself at `/calendar/{token}.ics`, where the token in the URL is the only key.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{
     extract::{Path, State},
     http::{StatusCode, header},
@@ -91,4 +94,13 @@ pub async fn get_calendar_feed(State(app): State<App>, Path(file): Path<String>)
         Err(ServiceError::NotFound) => not_found(),
         Err(error) => AppError::from(error).into_response(),
     }
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new()
+        .api(SignedIn, routes!(list_calendar_feeds))
+        .api(SignedIn, routes!(create_calendar_feed))
+        .api(SignedIn, routes!(delete_calendar_feed))
 }

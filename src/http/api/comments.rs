@@ -1,6 +1,9 @@
 //! Comments on a work item: `GET/POST /api/work-items/{id}/comments`,
 //! `PATCH/DELETE /api/comments/{id}`.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::path_id::{IdPath, ItemPath};
@@ -68,4 +71,14 @@ pub async fn delete_comment(
 ) -> Result<impl IntoResponse, AppError> {
     comments::delete(&app.db, &client.actor_for(&user), user.role, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new()
+        .api(SignedIn, routes!(list_comments))
+        .api(SignedIn, routes!(create_comment))
+        .api(SignedIn, routes!(patch_comment))
+        .api(SignedIn, routes!(delete_comment))
 }

@@ -1,6 +1,9 @@
 //! `/api/events`: the two queues, the generic intake, and the triage actions; and
 //! `POST /api/ghl/events`, which queues an action for HighLevel.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{
     body::Bytes,
     extract::{FromRequest, RawQuery, Request, State},
@@ -168,4 +171,17 @@ impl<T: DeserializeOwned + Default + Send> FromRequest<App> for OptionalJson<T> 
             ))
         }
     }
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new()
+        .api(SignedIn, routes!(list_events))
+        .api(SignedIn, routes!(create_event))
+        .api(SignedIn, routes!(get_event))
+        .api(SignedIn, routes!(convert_event))
+        .api(SignedIn, routes!(dismiss_event))
+        .api(SignedIn, routes!(retry_event))
+        .api(SignedIn, routes!(queue_ghl_event))
 }

@@ -1,6 +1,9 @@
 //! `GET /api/inbox` and one's notifications: `GET /api/notifications`,
 //! `POST /api/notifications/read`.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{
     extract::{RawQuery, State},
     response::IntoResponse,
@@ -64,4 +67,13 @@ pub async fn mark_notifications_read(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Marked {
     pub marked: u64,
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new()
+        .api(SignedIn, routes!(list_notifications))
+        .api(SignedIn, routes!(mark_notifications_read))
+        .api(SignedIn, routes!(get_inbox))
 }

@@ -1,6 +1,9 @@
 //! `/api/admin/integration-rules` (admins): the rules that decide what incoming events
 //! become.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::path_id::IdPath;
@@ -67,4 +70,14 @@ pub async fn delete_integration_rule(
 ) -> Result<impl IntoResponse, AppError> {
     rules::delete(&app.db, &client.actor_for(&admin), id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new()
+        .api(Admin, routes!(list_integration_rules))
+        .api(Admin, routes!(create_integration_rule))
+        .api(Admin, routes!(patch_integration_rule))
+        .api(Admin, routes!(delete_integration_rule))
 }

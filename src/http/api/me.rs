@@ -1,5 +1,8 @@
 //! `GET /api/me`, the API token routes and the session routes: one's own access.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -182,4 +185,17 @@ pub async fn revoke_all_sessions(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Ended {
     pub ended: u64,
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new()
+        .api(SignedIn, routes!(get_me))
+        .api(SignedIn, routes!(list_tokens))
+        .api(SignedIn, routes!(create_token))
+        .api(SignedIn, routes!(delete_token))
+        .api(SignedIn, routes!(list_sessions))
+        .api(SignedIn, routes!(delete_session))
+        .api(SignedIn, routes!(revoke_all_sessions))
 }

@@ -1,5 +1,8 @@
 //! The client conversation of a work item: `GET/POST /api/work-items/{id}/messages`.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::path_id::ItemPath;
@@ -45,4 +48,12 @@ pub async fn create_message(
         messages::create_with_delivery(&app.db, &client.actor_for(&user), id, body, deliver)
             .await?;
     Ok((StatusCode::CREATED, respond::data(message)))
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new()
+        .api(SignedIn, routes!(list_messages))
+        .api(SignedIn, routes!(create_message))
 }

@@ -29,3 +29,29 @@ pub mod users;
 pub mod webhooks;
 pub mod work_item_params;
 pub mod work_items;
+
+use crate::http::routes::{Access, Routes};
+
+/// Every API route, resource by resource (each file declares its own), and the document.
+pub fn routes() -> Routes {
+    Routes::new()
+        .merge(me::routes())
+        .merge(users::routes())
+        .merge(work_items::routes())
+        .merge(subtasks::routes())
+        .merge(comments::routes())
+        .merge(messages::routes())
+        .merge(inbox::routes())
+        .merge(stream::routes())
+        .merge(calendar::routes())
+        .merge(stats::routes())
+        .merge(audit::routes())
+        .merge(templates::routes())
+        .merge(cadences::routes())
+        .merge(calendar_feeds::routes())
+        .merge(webhooks::routes())
+        .merge(events::routes())
+        .merge(integration_rules::routes())
+        // The document itself is no operation of the API it describes.
+        .get("/api/openapi.json", Access::SignedIn, openapi::get_openapi)
+}

@@ -47,7 +47,7 @@ impl Modify for ErrorResponses {
                 };
                 let access = routes
                     .iter()
-                    .find(|r: &&RouteInfo| r.path == path && r.method.as_str() == method)
+                    .find(|r: &&RouteInfo| r.path == *path && r.method.as_str() == method)
                     .map(|r| r.access);
                 describe_failures(operation, method, access);
             }

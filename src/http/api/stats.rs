@@ -1,5 +1,8 @@
 //! `GET /api/stats`: the numbers of the stats page.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{
     extract::{RawQuery, State},
     response::IntoResponse,
@@ -26,4 +29,10 @@ pub async fn get_stats(
     no_parameters(&query_pairs(raw)?)?;
     let numbers = stats::stats(&app.db, app.settings.timezone, time::now()).await?;
     Ok(respond::data(numbers))
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new().api(SignedIn, routes!(get_stats))
 }

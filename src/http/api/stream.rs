@@ -7,6 +7,9 @@
 //! was opened with stops working (sign-out, deactivation, revocation, expiry): the request was
 //! authenticated once, so the stream asks again while it runs.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use std::{convert::Infallible, time::Duration};
 
 use axum::{
@@ -165,4 +168,10 @@ async fn still_allowed(app: &App, via: &AuthVia) -> bool {
         tracing::warn!(error = ?error, "the live stream could not recheck its sign-in");
         false
     })
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new().api(SignedIn, routes!(get_stream))
 }

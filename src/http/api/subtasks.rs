@@ -1,6 +1,9 @@
 //! Subtasks of a work item: `GET/POST /api/work-items/{id}/subtasks`,
 //! `PATCH/DELETE /api/subtasks/{id}`.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::path_id::{IdPath, ItemPath};
@@ -68,4 +71,14 @@ pub async fn delete_subtask(
 ) -> Result<impl IntoResponse, AppError> {
     subtasks::delete(&app.db, &client.actor_for(&user), id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new()
+        .api(SignedIn, routes!(list_subtasks))
+        .api(SignedIn, routes!(create_subtask))
+        .api(SignedIn, routes!(patch_subtask))
+        .api(SignedIn, routes!(delete_subtask))
 }

@@ -1,5 +1,8 @@
 //! `/api/templates`: everyone lists and reads templates; admins create, change and delete them.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
 use super::respond::{self, Data, Page};
@@ -80,4 +83,15 @@ pub async fn delete_template(
 ) -> Result<impl IntoResponse, AppError> {
     templates::delete(&app.db, &client.actor_for(&admin), TemplateId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new()
+        .api(SignedIn, routes!(list_templates))
+        .api(Admin, routes!(create_template))
+        .api(SignedIn, routes!(get_template))
+        .api(Admin, routes!(patch_template))
+        .api(Admin, routes!(delete_template))
 }

@@ -1,5 +1,8 @@
 //! People: `GET /api/users` for pickers, and the admin routes to invite and change people.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{
     extract::{Query, State},
     http::StatusCode,
@@ -168,4 +171,14 @@ pub async fn revoke_user_sessions(
 ) -> Result<impl IntoResponse, AppError> {
     let ended = people::end_sessions(&app.db, admin.id, &client, id).await?;
     Ok(respond::data(super::me::Ended { ended }))
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new()
+        .api(SignedIn, routes!(list_users))
+        .api(Admin, routes!(create_user))
+        .api(Admin, routes!(patch_user))
+        .api(Admin, routes!(revoke_user_sessions))
 }

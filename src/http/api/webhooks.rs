@@ -2,6 +2,9 @@
 //! authenticity, and only then parsed (docs/ARCHITECTURE.md, "Webhooks"); the 200 goes out after
 //! the event is committed.
 
+use utoipa_axum::routes;
+
+use crate::http::routes::{Access::*, Routes};
 use axum::{
     body::Bytes,
     extract::State,
@@ -129,4 +132,10 @@ pub struct WebhookReceipt {
     pub state: String,
     /// `true` when this was a redelivery of an event already stored.
     pub duplicate: bool,
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new().api(OwnAuth, routes!(receive_ghl_webhook))
 }

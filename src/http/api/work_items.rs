@@ -1,7 +1,10 @@
 //! `/api/work-items`: create, read, change, delete; history; the QC panel.
 
+use utoipa_axum::routes;
+
 use super::respond::{self, Data, Page};
 use crate::http::api::path_id::ItemPath;
+use crate::http::routes::{Access::*, Routes};
 use crate::{
     app::App,
     http::{
@@ -205,4 +208,19 @@ pub async fn export_work_items_csv(
         ],
         body,
     ))
+}
+
+/// This resource's routes, each with who may use it; paths and methods are those of the
+/// handlers' `#[utoipa::path]`.
+pub fn routes() -> Routes {
+    Routes::new()
+        .api(SignedIn, routes!(list_work_items))
+        .api(SignedIn, routes!(create_work_item))
+        .api(SignedIn, routes!(export_work_items_csv))
+        .api(SignedIn, routes!(get_work_item))
+        .api(SignedIn, routes!(patch_work_item))
+        .api(Admin, routes!(delete_work_item))
+        .api(SignedIn, routes!(get_work_item_history))
+        .api(SignedIn, routes!(get_work_item_qc))
+        .api(SignedIn, routes!(patch_work_item_qc))
 }
