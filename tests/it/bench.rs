@@ -164,6 +164,13 @@ async fn a_tiny_benchmark_runs_every_scenario_without_errors_on_sqlite() {
             "{label}: only the page itself is sorted: {plan:#?}"
         );
     }
+    // The sidebar's count on every page reads one index, not every item that ever waited.
+    let plan = plan_of("sidebar: open items waiting on me");
+    assert!(
+        plan.iter().any(|line| line
+            .contains("COVERING INDEX idx_work_items_status_waiting_on_user_id_waiting_since")),
+        "{plan:#?}"
+    );
     // A tag filter probes the tags of the items the other filters leave.
     let plan = plan_of("list_api_filtered");
     assert!(

@@ -4,14 +4,14 @@
 
 use chrono::Duration;
 use chrono_tz::Tz;
-use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, QuerySelect, QueryTrait, Statement};
 use uuid::Uuid;
 
 use super::ceiling::{Scenario, parsed_list_query};
 use crate::{
     db::{Db, time},
-    domain::{local_day_start, work_item::Status},
-    services::{ServiceError, board, calendar, work_items::list},
+    domain::{ids::UserId, local_day_start, work_item::Status},
+    services::{ServiceError, board, calendar, inbox, work_items::list},
 };
 
 /// One query and its plan, a line per step.
@@ -80,6 +80,11 @@ pub async fn hot_plans(
         let range = calendar::range_select(start, end).into_statement(backend);
         plans.push(explain(db, "calendar (14 days)", range).await?);
     }
+    let waiting = inbox::waiting_on(UserId(me))
+        .select_only()
+        .column_as(sea_orm::sea_query::Expr::cust("COUNT(*)"), "n")
+        .build(backend);
+    plans.push(explain(db, "sidebar: open items waiting on me", waiting).await?);
     for scenario in Scenario::ALL {
         if let Some(query) = parsed_list_query(*scenario, staff, me, tz) {
             let statement = list::page_select(backend, &query).build(backend);
