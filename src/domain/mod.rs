@@ -11,6 +11,7 @@ pub mod rank;
 pub mod recurrence;
 pub mod recurrence_picker;
 pub mod redirect;
+pub mod stored_enum;
 pub mod user;
 pub mod whole;
 pub mod work_item;

@@ -1,66 +1,8 @@
 //! Work items: their enumerations and the rules about them (docs/PRODUCT.md §3).
 
-use std::{fmt, str::FromStr};
+use super::{ValidationError, stored_enum::stored_enum};
 
-use serde::{Deserialize, Serialize};
-
-use super::ValidationError;
-
-/// Declares a string-valued enum whose wire and database spelling is SCREAMING_SNAKE_CASE.
-macro_rules! string_enum {
-    ($(#[$doc:meta])* $name:ident, $field:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = ValidationError;
-            fn from_str(value: &str) -> Result<Self, Self::Err> {
-                match value {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(ValidationError::new(format!(
-                        "{} must be one of {}",
-                        $field,
-                        [$($text),+].join(", ")
-                    ))),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        // Written by hand: the derive cannot read the spellings through the macro.
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                utoipa::openapi::schema::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::Type::String)
-                    .enum_values(Some([$($text),+]))
-                    .into()
-            }
-        }
-
-        impl utoipa::ToSchema for $name {}
-    };
-}
-
-string_enum!(
+stored_enum!(
     /// What kind of work this is.
     ItemType, "type" {
         Task => "TASK",
@@ -70,7 +12,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+stored_enum!(
     /// Where the work stands; also the board's columns, in this order.
     Status, "status" {
         Backlog => "BACKLOG",
@@ -82,7 +24,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+stored_enum!(
     /// How urgent the work is.
     Priority, "priority" {
         Low => "LOW",
@@ -92,7 +34,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+stored_enum!(
     /// The editorial spine: what is being produced.
     DeliverableType, "deliverableType" {
         Article => "ARTICLE",
@@ -108,7 +50,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+stored_enum!(
     /// Where proofing stands.
     ProofStatus, "proofStatus" {
         Pending => "PENDING",

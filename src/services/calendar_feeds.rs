@@ -302,7 +302,7 @@ fn event_for(settings: &Settings, item: work_item::Model, when: When) -> Event {
             .collect();
         description.push_str(&format!("\n\n{text}"));
     }
-    let summary = if item.status == Status::Done.as_str() {
+    let summary = if item.status == Status::Done {
         format!("✓ {}", item.title)
     } else {
         item.title

@@ -15,6 +15,7 @@ use crate::{
         ids::{TemplateId, UserId, WorkItemId, new_uuid},
         rank,
         user::Email,
+        work_item::{ItemType, Priority, ProofStatus, Status},
     },
 };
 
@@ -105,9 +106,9 @@ pub async fn seed(db: &Db, password: &str) -> Result<SeedOutcome, ServiceError> 
         template::ActiveModel {
             id: Set(id),
             name: Set(template.name.to_string()),
-            item_type: Set("DELIVERABLE".to_string()),
-            deliverable_type: Set(Some(template.deliverable_type.to_string())),
-            priority: Set("NORMAL".to_string()),
+            item_type: Set(ItemType::Deliverable),
+            deliverable_type: Set(Some(template.deliverable_type)),
+            priority: Set(Priority::Normal),
             tags: Set(json!(template.tags)),
             needs_proofing: Set(template.needs_proofing),
             qc_checklist: Set(json!(
@@ -170,17 +171,16 @@ async fn insert_item(
 ) -> Result<usize, ServiceError> {
     let id = WorkItemId::new().0;
     let due_at = day_at(now, item.due_in_days, 17);
-    let done = item.status == "DONE";
-    let proof_status = item.proof_status.map(str::to_string);
-    let approved = item.proof_status == Some("APPROVED");
+    let done = item.status == Status::Done;
+    let approved = item.proof_status == Some(ProofStatus::Approved);
     work_item::ActiveModel {
         id: Set(id),
         number: Set(crate::db::item_numbers::next(txn).await?),
         title: Set(item.title.to_string()),
         description: Set(item.description.to_string()),
-        item_type: Set(item.item_type.to_string()),
-        status: Set(item.status.to_string()),
-        priority: Set(item.priority.to_string()),
+        item_type: Set(item.item_type),
+        status: Set(item.status),
+        priority: Set(item.priority),
         owner_id: Set(item.owner.map(|i| user_ids[i])),
         created_by_id: Set(Some(user_ids[0])),
         start_at: Set(item
@@ -188,7 +188,7 @@ async fn insert_item(
             .map(|h| due_at - Duration::hours(h))),
         due_at: Set(Some(due_at)),
         completed_at: Set(done.then(|| now - Duration::hours(20))),
-        deliverable_type: Set(item.deliverable_type.map(str::to_string)),
+        deliverable_type: Set(item.deliverable_type),
         cadence_key: Set(None),
         template_id: Set(item.template.map(|i| template_ids[i])),
         client: Set(item.client.map(str::to_string)),
@@ -197,8 +197,8 @@ async fn insert_item(
         waiting_on_user_id: Set(item.waiting_on.map(|(i, _)| user_ids[i])),
         waiting_reason: Set(item.waiting_on.map(|(_, reason)| reason.to_string())),
         waiting_since: Set(item.waiting_on.map(|_| now - Duration::hours(26))),
-        needs_proofing: Set(proof_status.is_some()),
-        proof_status: Set(proof_status),
+        needs_proofing: Set(item.proof_status.is_some()),
+        proof_status: Set(item.proof_status),
         proofer_id: Set(item.proof_status.map(|_| user_ids[3])),
         proofed_at: Set(approved.then(|| now - Duration::hours(22))),
         proofed_by_id: Set(approved.then(|| user_ids[3])),

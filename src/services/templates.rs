@@ -25,7 +25,7 @@ use crate::{
     },
     domain::{
         ids::{TemplateId, new_uuid},
-        work_item::Priority,
+        work_item::{DeliverableType, ItemType, Priority},
         work_item_rules::ChecklistItem,
     },
 };
@@ -53,12 +53,9 @@ pub struct TemplateView {
     pub id: Uuid,
     pub name: String,
     #[serde(rename = "type")]
-    #[schema(value_type = crate::domain::work_item::ItemType)]
-    pub item_type: String,
-    #[schema(value_type = Option<crate::domain::work_item::DeliverableType>)]
-    pub deliverable_type: Option<String>,
-    #[schema(value_type = crate::domain::work_item::Priority)]
-    pub priority: String,
+    pub item_type: ItemType,
+    pub deliverable_type: Option<DeliverableType>,
+    pub priority: Priority,
     pub tags: Vec<String>,
     pub needs_proofing: bool,
     pub qc_checklist: Vec<ChecklistItem>,
@@ -202,13 +199,13 @@ fn apply(model: &mut template::ActiveModel, parsed: &Parsed) {
         model.name = Set(name.clone());
     }
     if let Some(item_type) = parsed.item_type {
-        model.item_type = Set(item_type.as_str().to_string());
+        model.item_type = Set(item_type);
     }
     if let Some(deliverable) = parsed.deliverable_type {
-        model.deliverable_type = Set(deliverable.map(|d| d.as_str().to_string()));
+        model.deliverable_type = Set(deliverable);
     }
     if let Some(priority) = parsed.priority {
-        model.priority = Set(priority.as_str().to_string());
+        model.priority = Set(priority);
     }
     if let Some(tags) = &parsed.tags {
         model.tags = Set(json!(tags));
@@ -242,9 +239,9 @@ pub async fn create(
     let mut model = template::ActiveModel {
         id: Set(id),
         name: Set(String::new()),
-        item_type: Set(String::new()),
+        item_type: Set(ItemType::Task),
         deliverable_type: Set(None),
-        priority: Set(Priority::Normal.as_str().to_string()),
+        priority: Set(Priority::Normal),
         tags: Set(json!([])),
         needs_proofing: Set(false),
         qc_checklist: Set(json!([])),

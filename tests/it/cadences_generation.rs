@@ -89,7 +89,7 @@ async fn each_occurrence_is_created_once_and_keeps_its_local_hour_across_dst(bac
             Some(template.clone())
         );
         assert_eq!(
-            item.deliverable_type.as_deref(),
+            item.deliverable_type.map(|d| d.as_str()),
             Some("NEWSLETTER"),
             "copied from the template"
         );

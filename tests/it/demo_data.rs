@@ -52,12 +52,12 @@ async fn demo_data_covers_the_product_and_loads_once(backend: Backend) {
         values.len()
     };
     assert!(
-        distinct(|i| Some(i.status.clone())) >= 5,
+        distinct(|i| Some(i.status.to_string())) >= 5,
         "several statuses"
     );
-    assert_eq!(distinct(|i| Some(i.item_type.clone())), 4, "every type");
+    assert_eq!(distinct(|i| Some(i.item_type.to_string())), 4, "every type");
     assert!(
-        distinct(|i| i.deliverable_type.clone()) >= 6,
+        distinct(|i| i.deliverable_type.map(|d| d.to_string())) >= 6,
         "many deliverable types"
     );
     assert!(
@@ -75,7 +75,7 @@ async fn demo_data_covers_the_product_and_loads_once(backend: Backend) {
     assert!(
         items
             .iter()
-            .filter(|i| i.needs_proofing && i.proof_status.as_deref() == Some("PENDING"))
+            .filter(|i| i.needs_proofing && i.proof_status.map(|p| p.as_str()) == Some("PENDING"))
             .count()
             >= 2
     );
@@ -84,7 +84,7 @@ async fn demo_data_covers_the_product_and_loads_once(backend: Backend) {
         i.due_at
             .is_some_and(|d| d > Utc::now() - TimeDelta::days(1) && d <= horizon)
     }));
-    let done = items.iter().find(|i| i.status == "DONE").unwrap();
+    let done = items.iter().find(|i| i.status.as_str() == "DONE").unwrap();
     assert!(done.completed_at.is_some());
     assert_eq!(subtask::Entity::find().count(db.conn()).await.unwrap(), 29);
     assert_eq!(template::Entity::find().count(db.conn()).await.unwrap(), 3);

@@ -167,7 +167,7 @@ async fn appointments_create_then_move_their_event_item(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(item.item_type, "EVENT");
+    assert_eq!(item.item_type.as_str(), "EVENT");
     assert_eq!(item.title, "Kick-off call");
     assert_eq!(
         item.start_at.unwrap().to_rfc3339(),

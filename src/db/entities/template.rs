@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::work_item::{DeliverableType, ItemType, Priority};
+
 /// A template. `tags` is a JSON array of strings and `qc_checklist` a JSON array of `{label,
 /// checked}`; `item_type`, `deliverable_type` and `priority` hold the domain enums' names.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,11 +14,11 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub name: String,
     #[sea_orm(column_type = "Text")]
-    pub item_type: String,
+    pub item_type: ItemType,
     #[sea_orm(column_type = "Text")]
-    pub deliverable_type: Option<String>,
+    pub deliverable_type: Option<DeliverableType>,
     #[sea_orm(column_type = "Text")]
-    pub priority: String,
+    pub priority: Priority,
     #[sea_orm(column_type = "JsonBinary")]
     pub tags: Json,
     pub needs_proofing: bool,

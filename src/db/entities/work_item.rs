@@ -3,8 +3,10 @@
 
 use sea_orm::entity::prelude::*;
 
-/// A work item. The string columns `item_type`, `status`, `priority`, `deliverable_type` and
-/// `proof_status` hold the domain enums' names (the migration limits them with CHECK constraints).
+use crate::domain::work_item::{DeliverableType, ItemType, Priority, ProofStatus, Status};
+
+/// A work item. `item_type`, `status`, `priority`, `deliverable_type` and `proof_status` are
+/// stored as their enums' text (the migration limits them with CHECK constraints).
 /// `rank` orders the cards of a board column (compared byte by byte on both backends); `version`
 /// grows by one on every change.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -21,18 +23,18 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub description: String,
     #[sea_orm(column_type = "Text")]
-    pub item_type: String,
+    pub item_type: ItemType,
     #[sea_orm(column_type = "Text")]
-    pub status: String,
+    pub status: Status,
     #[sea_orm(column_type = "Text")]
-    pub priority: String,
+    pub priority: Priority,
     pub owner_id: Option<Uuid>,
     pub created_by_id: Option<Uuid>,
     pub start_at: Option<DateTimeUtc>,
     pub due_at: Option<DateTimeUtc>,
     pub completed_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "Text")]
-    pub deliverable_type: Option<String>,
+    pub deliverable_type: Option<DeliverableType>,
     /// `<cadence slug>:<local date>` for items a cadence generated; unique.
     #[sea_orm(column_type = "Text", unique)]
     pub cadence_key: Option<String>,
@@ -49,7 +51,7 @@ pub struct Model {
     pub waiting_since: Option<DateTimeUtc>,
     pub needs_proofing: bool,
     #[sea_orm(column_type = "Text")]
-    pub proof_status: Option<String>,
+    pub proof_status: Option<ProofStatus>,
     pub proofer_id: Option<Uuid>,
     pub proofed_at: Option<DateTimeUtc>,
     pub proofed_by_id: Option<Uuid>,

@@ -129,9 +129,12 @@ impl TemplateForm {
     pub fn from_view(template: &TemplateView) -> TemplateForm {
         TemplateForm {
             name: template.name.clone(),
-            item_type: template.item_type.clone(),
-            deliverable_type: template.deliverable_type.clone().unwrap_or_default(),
-            priority: template.priority.clone(),
+            item_type: template.item_type.to_string(),
+            deliverable_type: template
+                .deliverable_type
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            priority: template.priority.to_string(),
             tags: template.tags.join(", "),
             needs_proofing: template.needs_proofing.then(|| "on".to_string()),
             qc_checklist: template

@@ -12,14 +12,19 @@ use uuid::Uuid;
 
 use super::{
     Chrome, error_page,
-    item_rows::{Names, code_label},
+    item_rows::Names,
     redirect_with_flash, render,
     template_form::{FormChoices, TemplateForm},
 };
 use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
-    domain::{FieldErrors, ids::TemplateId, markdown},
+    domain::{
+        FieldErrors,
+        ids::TemplateId,
+        markdown,
+        work_item::{DeliverableType, ItemType, Priority},
+    },
     http::{
         error::AppError,
         extract::{CsrfForm, CurrentUser, RequireAdmin},
@@ -42,9 +47,9 @@ struct Step {
 struct TemplateCard {
     id: Uuid,
     name: String,
-    kind: String,
-    deliverable: Option<String>,
-    priority: String,
+    kind: ItemType,
+    deliverable: Option<DeliverableType>,
+    priority: Priority,
     tags: Vec<String>,
     needs_proofing: bool,
     checklist: Vec<String>,
@@ -68,9 +73,9 @@ impl TemplateCard {
     fn new(template: TemplateView, names: &Names) -> TemplateCard {
         TemplateCard {
             id: template.id,
-            kind: code_label(&template.item_type),
-            deliverable: template.deliverable_type.as_deref().map(code_label),
-            priority: code_label(&template.priority),
+            kind: template.item_type,
+            deliverable: template.deliverable_type,
+            priority: template.priority,
             owner: names.get(template.default_owner_id),
             description_html: markdown::render(&template.description),
             steps: template

@@ -17,7 +17,10 @@ use crate::{
         entities::{audit_log, comment, notification, subtask, work_item, work_item_tag},
         time,
     },
-    domain::ids::new_uuid,
+    domain::{
+        ids::new_uuid,
+        work_item::{DeliverableType, ItemType, Priority, ProofStatus, Status},
+    },
     services::ServiceError,
 };
 
@@ -73,9 +76,21 @@ const WORDS: &[&str] = &[
     "gallery",
     "event",
 ];
-const TYPES: &[&str] = &["TASK", "DELIVERABLE", "EVENT", "REQUEST"];
-const PRIORITIES: &[&str] = &["LOW", "NORMAL", "NORMAL", "NORMAL", "HIGH", "URGENT"];
-const OPEN: &[&str] = &["BACKLOG", "PLANNED", "IN_PROGRESS", "IN_REVIEW"];
+const TYPES: &[ItemType] = ItemType::ALL;
+const PRIORITIES: &[Priority] = &[
+    Priority::Low,
+    Priority::Normal,
+    Priority::Normal,
+    Priority::Normal,
+    Priority::High,
+    Priority::Urgent,
+];
+const OPEN: &[Status] = &[
+    Status::Backlog,
+    Status::Planned,
+    Status::InProgress,
+    Status::InReview,
+];
 
 /// Who the seeded items belong to: `me` is the person the benchmark signs in as (some items
 /// wait on them, some notifications are theirs); `staff` own the rest.
@@ -117,7 +132,7 @@ fn rank_for(sequence: u64) -> String {
     format!("{}i", String::from_utf8_lossy(&digits))
 }
 
-fn pick<'a>(rng: &mut StdRng, from: &[&'a str]) -> &'a str {
+fn pick<T: Copy>(rng: &mut StdRng, from: &[T]) -> T {
     from[rng.random_range(0..from.len())]
 }
 
@@ -153,9 +168,9 @@ fn add_item(
     let status = if !closed {
         pick(rng, OPEN)
     } else if rng.random_bool(0.95) {
-        "DONE"
+        Status::Done
     } else {
-        "CANCELLED"
+        Status::Cancelled
     };
     let completed_at =
         closed.then(|| (created_at + Duration::hours(rng.random_range(1..40 * 24))).min(now));
@@ -172,10 +187,10 @@ fn add_item(
         }
     });
     let needs_proofing = rng.random_bool(0.3);
-    let proof_status = if needs_proofing && status == "IN_REVIEW" {
-        Some("PENDING")
+    let proof_status = if needs_proofing && status == Status::InReview {
+        Some(ProofStatus::Pending)
     } else if needs_proofing && closed {
-        Some("APPROVED")
+        Some(ProofStatus::Approved)
     } else {
         None
     };
@@ -186,15 +201,17 @@ fn add_item(
         number: NotSet,
         title: Set(format!("{} #{sequence}", words(rng, 3))),
         description: Set(words(rng, 12)),
-        item_type: Set(item_type.to_string()),
-        status: Set(status.to_string()),
-        priority: Set(pick(rng, PRIORITIES).to_string()),
+        item_type: Set(item_type),
+        status: Set(status),
+        priority: Set(pick(rng, PRIORITIES)),
         owner_id: Set(owner),
         created_by_id: Set(owner),
-        start_at: Set((item_type == "EVENT").then_some(due_at - Duration::hours(2))),
+        start_at: Set((item_type == ItemType::Event).then_some(due_at - Duration::hours(2))),
         due_at: Set(rng.random_bool(0.95).then_some(due_at)),
         completed_at: Set(completed_at),
-        deliverable_type: Set((item_type == "DELIVERABLE").then(|| "ARTICLE".to_string())),
+        deliverable_type: Set(
+            (item_type == ItemType::Deliverable).then_some(DeliverableType::Article)
+        ),
         cadence_key: Set(None),
         template_id: Set(None),
         client: Set(rng.random_bool(0.6).then(|| pick(rng, CLIENTS).to_string())),
@@ -204,7 +221,7 @@ fn add_item(
         waiting_reason: Set(waiting.then(|| "copy from the client".to_string())),
         waiting_since: Set(waiting.then_some(created_at)),
         needs_proofing: Set(needs_proofing),
-        proof_status: Set(proof_status.map(str::to_string)),
+        proof_status: Set(proof_status),
         proofer_id: Set(None),
         proofed_at: Set(None),
         proofed_by_id: Set(None),

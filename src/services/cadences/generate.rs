@@ -118,7 +118,7 @@ async fn generate_one(
         .await?
         .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the cadence's template is gone")))?;
     // An event needs a start: a cadence's event starts when it is due.
-    let is_event = template.item_type == ItemType::Event.as_str();
+    let is_event = template.item_type == ItemType::Event;
     let owner = usable_owner(db, cadence).await?;
 
     report.existing += existing.len();

@@ -1,5 +1,7 @@
 //! The demo data itself, as plain tables.
 
+use crate::domain::work_item::{DeliverableType, ItemType, Priority, ProofStatus, Status};
+
 /// A demo person.
 pub struct DemoUser {
     pub email: &'static str,
@@ -35,7 +37,7 @@ pub const DEMO_USERS: &[DemoUser] = &[
 pub struct DemoTemplate {
     pub name: &'static str,
     pub description: &'static str,
-    pub deliverable_type: &'static str,
+    pub deliverable_type: DeliverableType,
     pub tags: &'static [&'static str],
     pub needs_proofing: bool,
     pub checklist: &'static [&'static str],
@@ -48,7 +50,7 @@ pub const DEMO_TEMPLATES: &[DemoTemplate] = &[
     DemoTemplate {
         name: "Weekly newsletter",
         description: "One issue of the weekly newsletter, from draft to scheduled send.",
-        deliverable_type: "NEWSLETTER",
+        deliverable_type: DeliverableType::Newsletter,
         tags: &["newsletter"],
         needs_proofing: true,
         checklist: &[
@@ -68,7 +70,7 @@ pub const DEMO_TEMPLATES: &[DemoTemplate] = &[
     DemoTemplate {
         name: "Client blog article",
         description: "A blog article written for a client, edited and published.",
-        deliverable_type: "ARTICLE",
+        deliverable_type: DeliverableType::Article,
         tags: &["blog", "client"],
         needs_proofing: true,
         checklist: &[
@@ -88,7 +90,7 @@ pub const DEMO_TEMPLATES: &[DemoTemplate] = &[
     DemoTemplate {
         name: "Social campaign",
         description: "A short run of social posts with their graphics.",
-        deliverable_type: "SOCIAL_POST",
+        deliverable_type: DeliverableType::SocialPost,
         tags: &["social"],
         needs_proofing: false,
         checklist: &[],
@@ -106,10 +108,10 @@ pub const DEMO_TEMPLATES: &[DemoTemplate] = &[
 pub struct DemoItem {
     pub title: &'static str,
     pub description: &'static str,
-    pub item_type: &'static str,
-    pub status: &'static str,
-    pub priority: &'static str,
-    pub deliverable_type: Option<&'static str>,
+    pub item_type: ItemType,
+    pub status: Status,
+    pub priority: Priority,
+    pub deliverable_type: Option<DeliverableType>,
     pub owner: Option<usize>,
     pub due_in_days: i64,
     pub starts_hours_before_due: Option<i64>,
@@ -117,7 +119,7 @@ pub struct DemoItem {
     pub template: Option<usize>,
     pub tags: &'static [&'static str],
     pub waiting_on: Option<(usize, &'static str)>,
-    pub proof_status: Option<&'static str>,
+    pub proof_status: Option<ProofStatus>,
     pub graphics_location: Option<&'static str>,
     pub checklist: &'static [&'static str],
     pub subtasks: &'static [(&'static str, i64)],
@@ -127,10 +129,10 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
     DemoItem {
         title: "Spring newsletter, issue 14",
         description: "Lead story: the new studio. Keep it under 600 words.",
-        item_type: "DELIVERABLE",
-        status: "IN_PROGRESS",
-        priority: "HIGH",
-        deliverable_type: Some("NEWSLETTER"),
+        item_type: ItemType::Deliverable,
+        status: Status::InProgress,
+        priority: Priority::High,
+        deliverable_type: Some(DeliverableType::Newsletter),
         owner: Some(1),
         due_in_days: 3,
         starts_hours_before_due: None,
@@ -138,7 +140,7 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
         template: Some(0),
         tags: &["newsletter", "spring"],
         waiting_on: None,
-        proof_status: Some("PENDING"),
+        proof_status: Some(ProofStatus::Pending),
         graphics_location: Some("https://drive.example.com/newsletter/issue-14"),
         checklist: &[
             "Links tested",
@@ -155,10 +157,10 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
     DemoItem {
         title: "Acme Co. blog: five ways to cut onboarding time",
         description: "Client wants a practical list with one customer quote.",
-        item_type: "DELIVERABLE",
-        status: "IN_REVIEW",
-        priority: "NORMAL",
-        deliverable_type: Some("ARTICLE"),
+        item_type: ItemType::Deliverable,
+        status: Status::InReview,
+        priority: Priority::Normal,
+        deliverable_type: Some(DeliverableType::Article),
         owner: Some(1),
         due_in_days: 2,
         starts_hours_before_due: None,
@@ -166,7 +168,7 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
         template: Some(1),
         tags: &["blog", "client"],
         waiting_on: Some((3, "Needs the final proof before it goes to the client")),
-        proof_status: Some("PENDING"),
+        proof_status: Some(ProofStatus::Pending),
         graphics_location: None,
         checklist: &[
             "Facts checked",
@@ -183,10 +185,10 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
     DemoItem {
         title: "Harbor Dental launch graphics",
         description: "Three banner sizes and a square post for the new clinic.",
-        item_type: "DELIVERABLE",
-        status: "PLANNED",
-        priority: "HIGH",
-        deliverable_type: Some("GRAPHIC"),
+        item_type: ItemType::Deliverable,
+        status: Status::Planned,
+        priority: Priority::High,
+        deliverable_type: Some(DeliverableType::Graphic),
         owner: Some(2),
         due_in_days: 6,
         starts_hours_before_due: None,
@@ -194,7 +196,7 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
         template: None,
         tags: &["client", "launch"],
         waiting_on: Some((0, "Waiting for the approved logo files")),
-        proof_status: Some("PENDING"),
+        proof_status: Some(ProofStatus::Pending),
         graphics_location: Some("\\\\studio\\clients\\harbor-dental\\launch"),
         checklist: &["Brand colours match", "Sizes exported"],
         subtasks: &[
@@ -207,9 +209,9 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
     DemoItem {
         title: "Quarterly review with Acme Co.",
         description: "Agenda: results, next quarter's plan, budget.",
-        item_type: "EVENT",
-        status: "PLANNED",
-        priority: "NORMAL",
+        item_type: ItemType::Event,
+        status: Status::Planned,
+        priority: Priority::Normal,
         deliverable_type: None,
         owner: Some(0),
         due_in_days: 5,
@@ -230,10 +232,10 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
     DemoItem {
         title: "Website refresh: pricing page",
         description: "New tiers from the March pricing memo.",
-        item_type: "TASK",
-        status: "BACKLOG",
-        priority: "LOW",
-        deliverable_type: Some("WEB_PAGE"),
+        item_type: ItemType::Task,
+        status: Status::Backlog,
+        priority: Priority::Low,
+        deliverable_type: Some(DeliverableType::WebPage),
         owner: Some(2),
         due_in_days: 13,
         starts_hours_before_due: None,
@@ -254,10 +256,10 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
     DemoItem {
         title: "Instagram series: behind the scenes",
         description: "Five posts from the studio shoot.",
-        item_type: "DELIVERABLE",
-        status: "IN_PROGRESS",
-        priority: "NORMAL",
-        deliverable_type: Some("SOCIAL_POST"),
+        item_type: ItemType::Deliverable,
+        status: Status::InProgress,
+        priority: Priority::Normal,
+        deliverable_type: Some(DeliverableType::SocialPost),
         owner: Some(3),
         due_in_days: 8,
         starts_hours_before_due: None,
@@ -265,7 +267,7 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
         template: Some(2),
         tags: &["social"],
         waiting_on: Some((2, "Photos from the shoot")),
-        proof_status: Some("PENDING"),
+        proof_status: Some(ProofStatus::Pending),
         graphics_location: None,
         checklist: &["Captions proofed"],
         subtasks: &[
@@ -277,10 +279,10 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
     DemoItem {
         title: "Update the contact details in the footer",
         description: "Harbor Dental moved; new phone number and address.",
-        item_type: "REQUEST",
-        status: "BACKLOG",
-        priority: "URGENT",
-        deliverable_type: Some("OTHER"),
+        item_type: ItemType::Request,
+        status: Status::Backlog,
+        priority: Priority::Urgent,
+        deliverable_type: Some(DeliverableType::Other),
         owner: None,
         due_in_days: 10,
         starts_hours_before_due: None,
@@ -296,10 +298,10 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
     DemoItem {
         title: "Podcast episode 22: show notes",
         description: "Guest: a print designer on paper stock.",
-        item_type: "DELIVERABLE",
-        status: "DONE",
-        priority: "NORMAL",
-        deliverable_type: Some("PODCAST"),
+        item_type: ItemType::Deliverable,
+        status: Status::Done,
+        priority: Priority::Normal,
+        deliverable_type: Some(DeliverableType::Podcast),
         owner: Some(1),
         due_in_days: 1,
         starts_hours_before_due: None,
@@ -307,7 +309,7 @@ pub const DEMO_ITEMS: &[DemoItem] = &[
         template: None,
         tags: &["podcast"],
         waiting_on: None,
-        proof_status: Some("APPROVED"),
+        proof_status: Some(ProofStatus::Approved),
         graphics_location: None,
         checklist: &["Timestamps checked", "Guest links added"],
         subtasks: &[

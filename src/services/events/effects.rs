@@ -200,7 +200,7 @@ async fn move_event_item(
     change.start_at = Set(Some(start));
     change.due_at = Set(Some(end));
     if cancel {
-        change.status = Set(Status::Cancelled.as_str().to_string());
+        change.status = Set(Status::Cancelled);
     }
     change.version = Set(item.version + 1);
     change.updated_at = Set(now);

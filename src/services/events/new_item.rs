@@ -22,7 +22,7 @@ use crate::{
     domain::{
         ids::new_uuid,
         rank,
-        work_item::{ItemType, Priority, ProofStatus, Status},
+        work_item::{DeliverableType, ItemType, Priority, ProofStatus, Status},
         work_item_rules::{ChecklistItem, MAX_CLIENT_CHARS, MAX_TITLE_CHARS},
     },
     services::{
@@ -46,7 +46,7 @@ pub struct ItemDraft {
     pub item_type: ItemType,
     pub status: Status,
     pub priority: Priority,
-    pub deliverable_type: Option<String>,
+    pub deliverable_type: Option<DeliverableType>,
     pub owner_id: Option<Uuid>,
     pub start_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
@@ -88,10 +88,10 @@ impl ItemDraft {
     /// An item as a template describes it, due after the template's duration from now.
     pub fn from_template(parts: &TemplateParts) -> ItemDraft {
         let t = &parts.template;
-        let mut draft = ItemDraft::blank(&t.name, t.item_type.parse().unwrap_or(ItemType::Task));
+        let mut draft = ItemDraft::blank(&t.name, t.item_type);
         draft.description = t.description.clone();
-        draft.priority = t.priority.parse().unwrap_or(Priority::Normal);
-        draft.deliverable_type = t.deliverable_type.clone();
+        draft.priority = t.priority;
+        draft.deliverable_type = t.deliverable_type;
         draft.owner_id = t.default_owner_id;
         draft.tags = serde_json::from_value(t.tags.clone()).unwrap_or_default();
         draft.needs_proofing = t.needs_proofing;
@@ -198,7 +198,7 @@ pub async fn insert(
     let last_rank: Option<String> = work_item::Entity::find()
         .select_only()
         .column(work_item::Column::Rank)
-        .filter(work_item::Column::Status.eq(draft.status.as_str()))
+        .filter(work_item::Column::Status.eq(draft.status))
         .order_by_desc(work_item::Column::Rank)
         .limit(1)
         .into_tuple::<String>()
@@ -209,15 +209,15 @@ pub async fn insert(
         number: Set(crate::db::item_numbers::next(conn).await?),
         title: Set(draft.title.clone()),
         description: Set(draft.description.clone()),
-        item_type: Set(draft.item_type.as_str().to_string()),
-        status: Set(draft.status.as_str().to_string()),
-        priority: Set(draft.priority.as_str().to_string()),
+        item_type: Set(draft.item_type),
+        status: Set(draft.status),
+        priority: Set(draft.priority),
         owner_id: Set(draft.owner_id),
         created_by_id: Set(actor.user_id.map(|u| u.0)),
         start_at: Set(draft.start_at.map(time::truncate)),
         due_at: Set(draft.due_at.map(time::truncate)),
         completed_at: Set(None),
-        deliverable_type: Set(draft.deliverable_type.clone()),
+        deliverable_type: Set(draft.deliverable_type),
         cadence_key: Set(None),
         template_id: Set(draft.template_id),
         client: Set(draft.client.clone()),
@@ -227,9 +227,7 @@ pub async fn insert(
         waiting_reason: Set(None),
         waiting_since: Set(None),
         needs_proofing: Set(draft.needs_proofing),
-        proof_status: Set(draft
-            .needs_proofing
-            .then(|| ProofStatus::Pending.as_str().to_string())),
+        proof_status: Set(draft.needs_proofing.then_some(ProofStatus::Pending)),
         proofer_id: Set(None),
         proofed_at: Set(None),
         proofed_by_id: Set(None),

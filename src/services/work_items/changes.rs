@@ -73,7 +73,7 @@ pub(super) fn apply_proofing(
     if let Some(needs) = changes.needs_proofing {
         next.needs_proofing = needs;
         if needs && !current.needs_proofing {
-            next.proof_status = Some(ProofStatus::Pending.as_str().to_string());
+            next.proof_status = Some(ProofStatus::Pending);
             next.proofed_at = None;
             next.proofed_by_id = None;
         } else if !needs {

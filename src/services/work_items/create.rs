@@ -77,11 +77,7 @@ pub async fn create(
     };
     let item_type = match input.item_type.as_deref() {
         Some(raw) => enum_field::<ItemType>(&mut errors, "type", raw),
-        None => Some(
-            from_template
-                .and_then(|t| t.item_type.parse().ok())
-                .unwrap_or(ItemType::Task),
-        ),
+        None => Some(from_template.map_or(ItemType::Task, |t| t.item_type)),
     };
     let status = match input.status.as_deref() {
         Some(raw) => enum_field::<Status>(&mut errors, "status", raw),
@@ -89,19 +85,11 @@ pub async fn create(
     };
     let priority = match input.priority.as_deref() {
         Some(raw) => enum_field::<Priority>(&mut errors, "priority", raw),
-        None => Some(
-            from_template
-                .and_then(|t| t.priority.parse().ok())
-                .unwrap_or(Priority::Normal),
-        ),
+        None => Some(from_template.map_or(Priority::Normal, |t| t.priority)),
     };
     let deliverable_type = match input.deliverable_type.as_deref() {
         Some(raw) => enum_field::<DeliverableType>(&mut errors, "deliverableType", raw).map(Some),
-        None => Some(
-            from_template
-                .and_then(|t| t.deliverable_type.as_deref())
-                .and_then(|d| d.parse().ok()),
-        ),
+        None => Some(from_template.and_then(|t| t.deliverable_type)),
     };
     let owner_id = match input.owner_id.as_deref() {
         Some(raw) => uuid_field(&mut errors, "ownerId", raw),
@@ -255,15 +243,15 @@ pub async fn create(
         number: Set(crate::db::item_numbers::next(&txn).await?),
         title: Set(title),
         description: Set(description),
-        item_type: Set(item_type.as_str().to_string()),
-        status: Set(status.as_str().to_string()),
-        priority: Set(priority.as_str().to_string()),
+        item_type: Set(item_type),
+        status: Set(status),
+        priority: Set(priority),
         owner_id: Set(owner_id),
         created_by_id: Set(actor.user_id.map(|u| u.0)),
         start_at: Set(start_at),
         due_at: Set(due_at),
         completed_at: Set((status == Status::Done).then_some(now)),
-        deliverable_type: Set(deliverable_type.map(|d| d.as_str().to_string())),
+        deliverable_type: Set(deliverable_type),
         cadence_key: Set(cadence_key),
         template_id: Set(template_id.filter(|_| from_template.is_some())),
         client: Set(client),
@@ -273,13 +261,13 @@ pub async fn create(
         waiting_reason: Set(waiting_reason),
         waiting_since: Set(waiting_on.map(|_| now)),
         needs_proofing: Set(needs_proofing),
-        proof_status: Set(proof_status.map(|p| p.as_str().to_string())),
+        proof_status: Set(proof_status),
         proofer_id: Set(proofer_id),
         proofed_at: Set(None),
         proofed_by_id: Set(None),
         tbp_graphics_location: Set(graphics),
         qc_notes: Set(qc_notes),
-        rank: Set(rank_at_end(&txn, status.as_str()).await?),
+        rank: Set(rank_at_end(&txn, status).await?),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

@@ -257,15 +257,13 @@ async fn record_decision(
     }
     let now = time::now();
     let mut next = current.clone();
-    next.proof_status = Some(decision.verdict.as_str().to_string());
+    next.proof_status = Some(decision.verdict);
     next.proofed_at = Some(now);
     next.proofed_by_id = Some(me);
-    if decision.verdict == ProofStatus::ChangesRequested
-        && current.status != Status::InProgress.as_str()
-    {
-        next.status = Status::InProgress.as_str().to_string();
+    if decision.verdict == ProofStatus::ChangesRequested && current.status != Status::InProgress {
+        next.status = Status::InProgress;
         next.completed_at = None;
-        next.rank = super::support::rank_at_end(txn, Status::InProgress.as_str()).await?;
+        next.rank = super::support::rank_at_end(txn, Status::InProgress).await?;
     }
     let saved = update::save(txn, current, &next, now).await?;
     audit_changes(txn, actor, current, &saved, Lists::default()).await?;

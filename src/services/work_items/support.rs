@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::{
     db::entities::{qc_checklist_item, user, work_item, work_item_tag},
-    domain::{FieldErrors, ids::new_uuid, rank, work_item_rules::ChecklistItem},
+    domain::{FieldErrors, ids::new_uuid, rank, work_item::Status, work_item_rules::ChecklistItem},
     services::ServiceError,
 };
 
@@ -49,7 +49,7 @@ pub async fn check_people(
 /// A rank after the last card of `status`'s column.
 pub async fn rank_at_end(
     conn: &impl ConnectionTrait,
-    status: &str,
+    status: Status,
 ) -> Result<String, ServiceError> {
     let last: Option<String> = work_item::Entity::find()
         .select_only()
@@ -66,7 +66,7 @@ pub async fn rank_at_end(
 /// A rank right after `after` (or at the top when `None`) within `status`'s column.
 pub async fn rank_after(
     conn: &impl ConnectionTrait,
-    status: &str,
+    status: Status,
     after: Option<Uuid>,
     moving: Uuid,
 ) -> Result<Result<String, String>, ServiceError> {

@@ -92,22 +92,21 @@ pub(super) async fn apply(
     if let Some(raw) = &changes.item_type
         && let Some(value) = enum_field::<ItemType>(&mut errors, "type", raw)
     {
-        next.item_type = value.as_str().to_string();
+        next.item_type = value;
     }
     if let Some(raw) = &changes.priority
         && let Some(value) = enum_field::<Priority>(&mut errors, "priority", raw)
     {
-        next.priority = value.as_str().to_string();
+        next.priority = value;
     }
     let new_status = match &changes.status {
         Some(raw) => enum_field::<Status>(&mut errors, "status", raw),
-        None => current.status.parse().ok(),
+        None => Some(current.status),
     };
     if let Some(patch) = &changes.deliverable_type {
         next.deliverable_type = match patch {
             None => None,
-            Some(raw) => enum_field::<DeliverableType>(&mut errors, "deliverableType", raw)
-                .map(|d| d.as_str().to_string()),
+            Some(raw) => enum_field::<DeliverableType>(&mut errors, "deliverableType", raw),
         };
     }
     if let Some(patch) = &changes.owner_id {
@@ -168,10 +167,8 @@ pub(super) async fn apply(
     {
         next.rank = raw.clone();
     }
-    if let Ok(item_type) = next.item_type.parse::<ItemType>() {
-        for (field, problem) in rules::check_dates(item_type, next.start_at, next.due_at) {
-            errors.add(field, problem);
-        }
+    for (field, problem) in rules::check_dates(next.item_type, next.start_at, next.due_at) {
+        errors.add(field, problem);
     }
     let mut people = vec![(
         "waitingOnUserId",
@@ -196,24 +193,18 @@ pub(super) async fn apply(
     errors.into_result()?;
 
     // Status rules come after field checks: a 409 only for otherwise valid requests.
-    let from: Status = current
-        .status
-        .parse()
-        .map_err(|_| ServiceError::Internal(anyhow::anyhow!("stored status is invalid")))?;
+    let from = current.status;
     let to = new_status.unwrap_or(from);
     rules::check_status_move(from, to).map_err(ServiceError::Conflict)?;
     if to == Status::InReview
         && from != Status::InReview
         && next.needs_proofing
-        && next.proof_status.as_deref() == Some(ProofStatus::ChangesRequested.as_str())
+        && next.proof_status == Some(ProofStatus::ChangesRequested)
     {
         // Back in review after changes were requested: it waits for the proofer again.
-        next.proof_status = Some(ProofStatus::Pending.as_str().to_string());
+        next.proof_status = Some(ProofStatus::Pending);
     }
-    let proof_status = next
-        .proof_status
-        .as_deref()
-        .and_then(|p| p.parse::<ProofStatus>().ok());
+    let proof_status = next.proof_status;
     if (to != from || to == Status::Done)
         && let Err(state) = rules::check_qc_gate(to, next.needs_proofing, proof_status)
     {
@@ -227,7 +218,7 @@ pub(super) async fn apply(
         )));
     }
     let now = time::now();
-    next.status = to.as_str().to_string();
+    next.status = to;
     if to == Status::Done && from != Status::Done {
         next.completed_at = Some(now);
     } else if to != Status::Done {
@@ -240,12 +231,12 @@ pub(super) async fn apply(
         next.waiting_since = None;
     }
     if let Some(after) = place_after {
-        match rank_after(txn, to.as_str(), after, current.id).await? {
+        match rank_after(txn, to, after, current.id).await? {
             Ok(rank) => next.rank = rank,
             Err(problem) => return Err(ServiceError::invalid("placeAfterId", problem)),
         }
     } else if to != from && changes.rank.is_none() {
-        next.rank = rank_at_end(txn, to.as_str()).await?;
+        next.rank = rank_at_end(txn, to).await?;
     }
 
     let old_checklist = match &checklist {
