@@ -20,6 +20,7 @@ pub mod jobs_overview;
 pub mod live;
 pub mod messages;
 pub mod notifications;
+pub mod palette;
 pub mod people;
 pub mod rate_limits;
 pub mod signin;

@@ -66,6 +66,7 @@ mod pages_item_save;
 mod pages_rules;
 mod pages_secondary;
 mod pages_work;
+mod palette_search;
 mod people_race;
 mod qc_rules;
 mod readiness;

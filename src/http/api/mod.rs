@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod openapi_errors;
 pub mod openapi_links;
 pub mod openapi_text;
+pub mod palette;
 pub mod path_id;
 pub mod query;
 pub mod respond;
@@ -38,6 +39,7 @@ pub fn routes() -> Routes {
         .merge(me::routes())
         .merge(users::routes())
         .merge(work_items::routes())
+        .merge(palette::routes())
         .merge(subtasks::routes())
         .merge(comments::routes())
         .merge(messages::routes())

@@ -137,6 +137,7 @@ pub fn status_page(status: StatusCode, details: Vec<String>) -> Response {
         section: "",
         css_url: static_files::css_url(),
         js_url: static_files::js_url(),
+        palette_js_url: static_files::palette_js_url(),
     };
     match page(&chrome, status, details).render() {
         Ok(html) => (status, Html(html)).into_response(),

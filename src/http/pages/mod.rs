@@ -51,6 +51,7 @@ pub struct Chrome {
     pub section: &'static str,
     pub css_url: &'static str,
     pub js_url: &'static str,
+    pub palette_js_url: &'static str,
 }
 
 pub struct ChromeUser {
@@ -79,6 +80,7 @@ impl Chrome {
             section: "",
             css_url: static_files::css_url(),
             js_url: static_files::js_url(),
+            palette_js_url: static_files::palette_js_url(),
         }
     }
 

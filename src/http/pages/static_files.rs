@@ -12,13 +12,15 @@ use sha2::{Digest, Sha256};
 
 const APP_CSS: &str = include_str!("../../../static/app.css");
 const APP_JS: &str = include_str!("../../../static/app.js");
+const PALETTE_JS: &str = include_str!("../../../static/palette.js");
 
-/// `app-<hash>.css` and `app-<hash>.js`, computed once.
-static NAMES: LazyLock<(String, String)> = LazyLock::new(|| {
+/// `app-<hash>.css`, `app-<hash>.js` and `palette-<hash>.js`, computed once.
+static NAMES: LazyLock<(String, String, String)> = LazyLock::new(|| {
     let short = |text: &str| hex::encode(Sha256::digest(text.as_bytes()))[..12].to_string();
     (
         format!("/static/app-{}.css", short(APP_CSS)),
         format!("/static/app-{}.js", short(APP_JS)),
+        format!("/static/palette-{}.js", short(PALETTE_JS)),
     )
 });
 
@@ -30,6 +32,11 @@ pub fn js_url() -> &'static str {
     &NAMES.1
 }
 
+/// The command palette's script (its own file, so app.js stays readable in one sitting).
+pub fn palette_js_url() -> &'static str {
+    &NAMES.2
+}
+
 /// `GET /static/{file}`: the current asset by its hashed name (cached for a year), or by its
 /// plain name (cached briefly).
 pub async fn get_static(Path(file): Path<String>) -> Response {
@@ -38,10 +45,14 @@ pub async fn get_static(Path(file): Path<String>) -> Response {
         (APP_CSS, "text/css; charset=utf-8", true)
     } else if path == js_url() {
         (APP_JS, "text/javascript; charset=utf-8", true)
+    } else if path == palette_js_url() {
+        (PALETTE_JS, "text/javascript; charset=utf-8", true)
     } else if file == "app.css" {
         (APP_CSS, "text/css; charset=utf-8", false)
     } else if file == "app.js" {
         (APP_JS, "text/javascript; charset=utf-8", false)
+    } else if file == "palette.js" {
+        (PALETTE_JS, "text/javascript; charset=utf-8", false)
     } else {
         return (StatusCode::NOT_FOUND, "Not found").into_response();
     };

@@ -7,6 +7,7 @@ mod driver;
 pub mod item_page;
 mod layout;
 mod navigation;
+mod palette;
 mod scenarios;
 mod screenshots;
 mod time_zones;
