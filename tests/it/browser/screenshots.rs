@@ -82,7 +82,7 @@ pub(super) async fn demo_item_path(app: &TestApp, browser: &Browser) -> String {
     let item = browser
         .js(
             "const a = Array.from(document.querySelectorAll('a[href^=\"/work/\"]')) \
-               .find((l) => l.textContent.trim() === arguments[0]); \
+               .find((l) => l.textContent.trim().endsWith(' ' + arguments[0])); \
              return a ? a.getAttribute('href') : null;",
             vec![json!(ITEM_TITLE)],
         )
