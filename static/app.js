@@ -30,10 +30,14 @@
 
   // ---- Time zone: until a person chooses one, offer the browser's --------------------------
   const offer = document.querySelector("[data-tz-offer]");
-  const browserZone = window.Intl ? Intl.DateTimeFormat().resolvedOptions().timeZone : "";
+  // Chromium still reports a few zones by their old names; people know the current ones.
+  const renamed = { "Asia/Calcutta": "Asia/Kolkata", "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Saigon": "Asia/Ho_Chi_Minh", "Asia/Rangoon": "Asia/Yangon", "Europe/Kiev": "Europe/Kyiv" };
+  const reported = window.Intl ? Intl.DateTimeFormat().resolvedOptions().timeZone : "";
+  const browserZone = renamed[reported] || reported;
   // Nothing to offer when the browser is already in the zone the pages use.
   if (offer && browserZone && browserZone !== offer.dataset.tzCurrent) {
-    offer.querySelector("[data-tz-name]").textContent = browserZone;
+    offer.querySelector("[data-tz-name]").textContent = browserZone.replace(/_/g, " ");
     offer.querySelector("[data-tz-use]").value = browserZone;
     offer.querySelector("[data-tz-next]").value = window.location.pathname + window.location.search;
     offer.hidden = false;
@@ -193,8 +197,8 @@
     function setVersion(value) {
       document.querySelectorAll('input[name="version"]').forEach((input) => { input.value = value; });
       body.dataset.itemVersion = value;
-      const shown = document.querySelector("[data-version]");
-      if (shown) shown.textContent = value;
+      const changed = document.querySelector("[data-changed]");
+      if (changed) changed.textContent = "just now";
     }
     function say(text, error) {
       if (!notice) return;

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 pub mod ids;
 pub mod item_key;
+pub mod local_time;
 pub mod markdown;
 pub mod patch;
 pub mod qc_rules;

@@ -3,7 +3,10 @@
 //! them. The token in the URL is the only key: 256 random bits, shown once, stored as a SHA-256
 //! hash. A revoked token, or one whose owner was deactivated, is an unknown URL (404).
 
+use std::str::FromStr;
+
 use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, sea_query::Condition,
@@ -26,7 +29,8 @@ use crate::{
     },
     domain::{
         ids::{UserId, new_uuid},
-        work_item::Status,
+        local_time,
+        work_item::{Priority, Status},
     },
     services::work_items::view::key_of,
 };
@@ -239,9 +243,9 @@ pub async fn render_feed(
         .one(db.conn())
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if !owner.is_some_and(|owner| owner.active) {
+    let Some(owner) = owner.filter(|owner| owner.active) else {
         return Err(ServiceError::NotFound);
-    }
+    };
     let now = time::now();
     let (from, to) = (now - PAST, now + FUTURE);
     let mut query = work_item::Entity::find()
@@ -260,12 +264,13 @@ pub async fn render_feed(
         .limit(MAX_ITEMS)
         .all(db.conn())
         .await?;
-    let tz = settings.timezone;
+    // All-day entries and the wall-clock text of descriptions are in the feed owner's zone.
+    let tz = super::time_zones::of(&owner, settings.timezone);
     let events = items
         .into_iter()
         .filter_map(|item| {
             let when = When::for_item(item.start_at, item.due_at, tz)?;
-            Some(event_for(settings, item, when))
+            Some(event_for(settings, item, when, tz))
         })
         .collect();
     Ok(ics::render(&Calendar {
@@ -276,7 +281,15 @@ pub async fn render_feed(
     }))
 }
 
-fn event_for(settings: &Settings, item: work_item::Model, when: When) -> Event {
+/// A code in people's words (`IN_REVIEW` → "In review"), or the code when it is unknown.
+fn words<T: FromStr>(code: &str, label: fn(T) -> &'static str) -> String {
+    code.parse::<T>()
+        .map(|value| label(value).to_string())
+        .unwrap_or_else(|_| code.to_string())
+}
+
+/// An item's entry: its description in people's words, with times in `tz`.
+fn event_for(settings: &Settings, item: work_item::Model, when: When, tz: Tz) -> Event {
     let url = settings
         .auth_url
         .join(&format!("work/{}", key_of(item.number)))
@@ -285,9 +298,15 @@ fn event_for(settings: &Settings, item: work_item::Model, when: When) -> Event {
     let mut description = format!(
         "{} · Status: {} · Priority: {}",
         key_of(item.number),
-        item.status,
-        item.priority
+        words(item.status.as_str(), Status::label),
+        words(item.priority.as_str(), Priority::label)
     );
+    if let Some(start) = item.start_at {
+        description.push_str(&format!(" · Starts {}", local_time::when(start, tz)));
+    }
+    if let Some(due) = item.due_at {
+        description.push_str(&format!(" · Due {}", local_time::when(due, tz)));
+    }
     if let Some(client) = item.client.as_deref().filter(|c| !c.is_empty()) {
         description.push_str(&format!(" · Client: {client}"));
     }

@@ -117,6 +117,11 @@ pub(crate) async fn recipient(
     Ok(Some((person, wanted)))
 }
 
+/// The zone a person reads their mail in: their own, or `OPS_TIMEZONE` until they choose.
+pub(crate) fn zone_of(person: &user::Model, settings: &Settings) -> chrono_tz::Tz {
+    super::time_zones::of(person, settings.timezone)
+}
+
 /// The keys (`OPS-12`) of the items these notifications point at, in one query.
 pub(crate) async fn item_keys(
     conn: &impl ConnectionTrait,

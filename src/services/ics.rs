@@ -3,7 +3,7 @@
 //! stable `UID`, `DTSTAMP`, `CREATED`, `LAST-MODIFIED` and `SEQUENCE`.
 //!
 //! Times are written in UTC (`...Z`), so the feed needs no `VTIMEZONE`; all-day entries use the
-//! local date in `OPS_TIMEZONE`. Google Calendar, Outlook and Apple Calendar show `VEVENT`s from
+//! local date in the feed owner's zone. Google Calendar, Outlook and Apple Calendar show `VEVENT`s from
 //! a subscription but ignore `VTODO`s, which is why due dates are events too.
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};

@@ -19,9 +19,34 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
 }
 
-/// Parses a zone name such as `America/New_York`; anything else is a clear refusal.
+/// The zone `person` reads times in: their own, or `fallback` (`OPS_TIMEZONE`) until they
+/// choose one.
+pub fn of(person: &user::Model, fallback: Tz) -> Tz {
+    person
+        .time_zone
+        .as_deref()
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(fallback)
+}
+
+/// Old names some browsers still report, and the names people know now.
+const RENAMED: &[(&str, &str)] = &[
+    ("Asia/Calcutta", "Asia/Kolkata"),
+    ("Asia/Katmandu", "Asia/Kathmandu"),
+    ("Asia/Saigon", "Asia/Ho_Chi_Minh"),
+    ("Asia/Rangoon", "Asia/Yangon"),
+    ("Europe/Kiev", "Europe/Kyiv"),
+];
+
+/// Parses a zone name such as `America/New_York` (an old name becomes the current one);
+/// anything else is a clear refusal.
 pub fn parse(raw: &str) -> Result<Tz, ServiceError> {
-    raw.trim().parse::<Tz>().map_err(|_| {
+    let raw = raw.trim();
+    let raw = RENAMED
+        .iter()
+        .find(|(old, _)| *old == raw)
+        .map_or(raw, |(_, new)| new);
+    raw.parse::<Tz>().map_err(|_| {
         ServiceError::invalid(
             "timeZone",
             "choose a time zone from the list, such as Europe/London or America/New_York",
@@ -60,4 +85,20 @@ pub async fn set(db: &Db, actor: &Actor, person: UserId, raw: &str) -> Result<Tz
     model.update(&txn).await?;
     txn.commit().await?;
     Ok(tz)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn old_names_become_the_current_ones() {
+        assert_eq!(
+            super::parse("Asia/Calcutta").unwrap().name(),
+            "Asia/Kolkata"
+        );
+        assert_eq!(
+            super::parse(" Europe/London ").unwrap().name(),
+            "Europe/London"
+        );
+        assert!(super::parse("Mars/Olympus").is_err());
+    }
 }

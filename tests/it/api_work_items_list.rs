@@ -219,7 +219,11 @@ async fn csv_export_streams_the_same_filtered_list(backend: Backend) {
     );
     let text = response.text().await.unwrap();
     let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
-    assert!(lines[0].starts_with("id,title,type,status"));
+    assert!(
+        lines[0].starts_with("Key,Title,Type,Status"),
+        "{}",
+        lines[0]
+    );
     assert_eq!(
         lines.len(),
         1 + 205,

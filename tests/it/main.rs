@@ -68,6 +68,7 @@ mod pages_secondary;
 mod pages_work;
 mod palette_search;
 mod people_race;
+mod people_zones;
 mod qc_rules;
 mod readiness;
 mod route_matrix;

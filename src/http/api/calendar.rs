@@ -17,7 +17,7 @@ use crate::{
     services::calendar::{self, CalendarView},
 };
 
-/// The calendar: every local day (in `OPS_TIMEZONE`) from `from` to `to`, both included,
+/// The calendar: every local day (in the requester's zone) from `from` to `to`, both included,
 /// with the items due (events: starting) that day; cancelled items are left out.
 #[utoipa::path(get, path = "/api/calendar", tag = "calendar",
     params(
@@ -27,11 +27,11 @@ use crate::{
     responses((status = 200, body = Data<CalendarView>), (status = 422, description = "A bad or unknown parameter, or a range over 62 days")))]
 pub async fn get_calendar(
     State(app): State<App>,
-    _user: CurrentUser,
+    user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<impl IntoResponse, AppError> {
     let pairs = super::query::query_pairs(raw)?;
-    let tz = app.settings.timezone;
+    let tz = crate::http::pages::zone(&app, &user);
     let range = calendar::parse_range(&pairs, calendar::local_date(time::now(), tz))?;
     let view = calendar::calendar(&app.db, tz, range).await?;
     Ok(respond::data(view))

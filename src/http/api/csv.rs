@@ -1,38 +1,85 @@
-//! Work items as CSV: a header, then one line per item, streamed page by page so an export
+//! Work items as CSV for people: a header, then one line per item in people's words (names,
+//! labels, times in the reader's zone), streamed page by page so an export
 //! of thousands of items never sits in memory whole.
 
-use std::time::{Duration, Instant};
+use std::{
+    collections::HashMap,
+    str::FromStr,
+    time::{Duration, Instant},
+};
 
 use axum::body::{Body, Bytes};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use url::Url;
+use uuid::Uuid;
 
 use crate::{
     db::Db,
+    domain::{
+        local_time,
+        work_item::{DeliverableType, ItemType, Priority, ProofStatus, Status},
+    },
     services::{
         ServiceError,
         work_items::{WorkItemView, list, list_query::ListQuery},
     },
 };
 
+/// Column headings as people read them: the export is opened in spreadsheets, not parsed by
+/// programs (the JSON API keeps its field names and codes).
 const HEADER: &[&str] = &[
-    "id",
-    "title",
-    "type",
-    "status",
-    "priority",
-    "ownerId",
-    "startAt",
-    "dueAt",
-    "completedAt",
-    "tags",
-    "deliverableType",
-    "client",
-    "waitingOnUserId",
-    "waitingReason",
-    "needsProofing",
-    "proofStatus",
-    "createdAt",
-    "updatedAt",
+    "Key",
+    "Title",
+    "Type",
+    "Status",
+    "Priority",
+    "Owner",
+    "Starts",
+    "Due",
+    "Completed",
+    "Tags",
+    "Deliverable type",
+    "Client",
+    "Waiting on",
+    "Waiting for",
+    "Proofing",
+    "Created",
+    "Updated",
+    "Link",
 ];
+
+/// What turns an item into people's words: names for ids, the reader's zone for times, and
+/// where the items live.
+pub struct Readable {
+    pub names: HashMap<Uuid, String>,
+    pub tz: Tz,
+    pub base_url: Url,
+}
+
+impl Readable {
+    fn time(&self, at: Option<DateTime<Utc>>) -> String {
+        at.map(|at| local_time::when(at, self.tz))
+            .unwrap_or_default()
+    }
+
+    fn name(&self, id: Uuid) -> String {
+        self.names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| "someone".to_string())
+    }
+}
+
+/// A code in people's words (`IN_REVIEW` → "In review"); blank when there is none.
+fn words<T: FromStr>(code: Option<&str>, label: fn(T) -> &'static str) -> String {
+    code.map(|code| {
+        code.parse::<T>()
+            .map(|value| label(value).to_string())
+            .unwrap_or_else(|_| code.to_string())
+    })
+    .unwrap_or_default()
+}
 
 /// One CSV cell: quoted when needed, and a leading `= + - @` neutralised so that a
 /// spreadsheet does not run a cell as a formula.
@@ -59,42 +106,59 @@ fn line(cells: impl IntoIterator<Item = String>) -> String {
     text
 }
 
-fn row(item: &WorkItemView) -> String {
-    let time =
-        |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+fn row(item: &WorkItemView, readable: &Readable) -> String {
     let text = |t: &Option<String>| t.clone().unwrap_or_default();
+    let open = item.status != Status::Done.as_str() && item.status != Status::Cancelled.as_str();
+    // Finished work waits on nobody, whatever an older row still holds.
+    let waiting_on = item.waiting_on_user_id.filter(|_| open);
+    let link = readable
+        .base_url
+        .join(&format!("work/{}", item.key))
+        .map(|url| url.to_string())
+        .unwrap_or_default();
     line([
-        item.id.to_string(),
+        item.key.clone(),
         item.title.clone(),
-        item.item_type.clone(),
-        item.status.clone(),
-        item.priority.clone(),
-        item.owner_id.map(|id| id.to_string()).unwrap_or_default(),
-        time(item.start_at),
-        time(item.due_at),
-        time(item.completed_at),
+        words(Some(item.item_type.as_str()), ItemType::label),
+        words(Some(item.status.as_str()), Status::label),
+        words(Some(item.priority.as_str()), Priority::label),
+        item.owner_id
+            .map(|id| readable.name(id))
+            .unwrap_or_else(|| "No owner".to_string()),
+        readable.time(item.start_at),
+        readable.time(item.due_at),
+        readable.time(item.completed_at),
         item.tags.join(" "),
-        text(&item.deliverable_type),
+        words(item.deliverable_type.as_deref(), DeliverableType::label),
         text(&item.client),
-        item.waiting_on_user_id
-            .map(|id| id.to_string())
+        waiting_on.map(|id| readable.name(id)).unwrap_or_default(),
+        waiting_on
+            .and(item.waiting_reason.clone())
             .unwrap_or_default(),
-        text(&item.waiting_reason),
-        item.needs_proofing.to_string(),
-        text(&item.proof_status),
-        item.created_at.to_rfc3339(),
-        item.updated_at.to_rfc3339(),
+        if item.needs_proofing {
+            words(
+                Some(item.proof_status.as_deref().unwrap_or("PENDING")),
+                ProofStatus::label,
+            )
+        } else {
+            String::new()
+        },
+        readable.time(Some(item.created_at)),
+        readable.time(Some(item.updated_at)),
+        link,
     ])
 }
 
 /// The response body: the header line, then each page as it is read. Each page's query has
 /// a deadline, and the whole export stops with an error after `max_life`.
-pub fn stream(db: Db, query: ListQuery, max_life: Duration) -> Body {
+pub fn stream(db: Db, query: ListQuery, max_life: Duration, readable: Readable) -> Body {
     let ends_at = Instant::now() + max_life;
     let header = Some(Bytes::from(line(HEADER.iter().map(|h| h.to_string()))));
+    let readable = std::sync::Arc::new(readable);
     let state = (db, query, header, false);
-    let pages =
-        futures_util::stream::unfold(state, move |(db, mut query, header, finished)| async move {
+    let pages = futures_util::stream::unfold(state, move |(db, mut query, header, finished)| {
+        let readable = readable.clone();
+        async move {
             if let Some(header) = header {
                 return Some((
                     Ok::<Bytes, std::io::Error>(header),
@@ -124,7 +188,7 @@ pub fn stream(db: Db, query: ListQuery, max_life: Duration) -> Body {
             match page {
                 Ok(Some(items)) => {
                     let finished = query.cursor.is_none();
-                    let text: String = items.iter().map(row).collect();
+                    let text: String = items.iter().map(|item| row(item, &readable)).collect();
                     Some((Ok(Bytes::from(text)), (db, query, None, finished)))
                 }
                 Ok(None) => None,
@@ -136,7 +200,8 @@ pub fn stream(db: Db, query: ListQuery, max_life: Duration) -> Body {
                     ))
                 }
             }
-        });
+        }
+    });
     Body::from_stream(pages)
 }
 

@@ -18,16 +18,17 @@ use crate::{
 };
 
 /// Open items by status, owner and type; overdue; due in the next 7 days; waiting; awaiting
-/// proofing; completed per week (12 weeks, Monday-based in `OPS_TIMEZONE`); median cycle time.
+/// proofing; completed per week (12 weeks, Monday-based in the requester's zone); median cycle time.
 #[utoipa::path(get, path = "/api/stats", tag = "stats",
     responses((status = 200, body = Data<Stats>), (status = 400, description = "The query string cannot be read"), (status = 422, description = "An unknown parameter")))]
 pub async fn get_stats(
     State(app): State<App>,
-    _user: CurrentUser,
+    user: CurrentUser,
     RawQuery(raw): RawQuery,
 ) -> Result<impl IntoResponse, AppError> {
     no_parameters(&query_pairs(raw)?)?;
-    let numbers = stats::stats(&app.db, app.settings.timezone, time::now()).await?;
+    let tz = crate::http::pages::zone(&app, &user);
+    let numbers = stats::stats(&app.db, tz, time::now()).await?;
     Ok(respond::data(numbers))
 }
 

@@ -4,6 +4,7 @@ use utoipa_axum::routes;
 
 use super::respond::{self, Data, Page};
 use crate::http::api::path_id::ItemPath;
+use crate::http::pages::zone;
 use crate::http::routes::{Access::*, Routes};
 use crate::{
     app::App,
@@ -175,7 +176,7 @@ pub async fn list_work_items(
     let query = work_items::list_query::parse(
         &super::query::query_pairs(raw)?,
         user.id,
-        app.settings.timezone,
+        zone(&app, &user),
     )?;
     let page = work_items::list::list(&app.db, &query).await?;
     Ok(respond::list(page.items, page.next_cursor))
@@ -193,11 +194,21 @@ pub async fn export_work_items_csv(
     let mut query = work_items::list_query::parse(
         &super::query::query_pairs(raw)?,
         user.id,
-        app.settings.timezone,
+        zone(&app, &user),
     )?;
     query.cursor = None;
     query.limit = work_items::list_query::MAX_LIMIT;
-    let body = super::csv::stream(app.db.clone(), query, app.settings.timeouts.stream_max);
+    let readable = super::csv::Readable {
+        names: crate::http::pages::present::names(&app).await?,
+        tz: zone(&app, &user),
+        base_url: app.settings.auth_url.clone(),
+    };
+    let body = super::csv::stream(
+        app.db.clone(),
+        query,
+        app.settings.timeouts.stream_max,
+        readable,
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -161,12 +161,7 @@ fn outcome(app: &App, result: Result<(), ServiceError>, done: &str) -> Response 
     match result {
         Ok(()) => redirect_with_flash(&app.settings, "/admin/rules", done),
         Err(ServiceError::Invalid(fields)) => {
-            let text = fields
-                .0
-                .iter()
-                .map(|(f, p)| format!("{f}: {}", p.join("; ")))
-                .collect::<Vec<_>>()
-                .join(". ");
+            let text = super::field_words::problems(&fields);
             super::redirect_with_error(&app.settings, "/admin/rules", &format!("Not saved: {text}"))
         }
         Err(ServiceError::Conflict(reason)) => super::redirect_with_error(

@@ -69,7 +69,12 @@ fn details_of(error: &AppError) -> Vec<String> {
         AppError::Validation(fields) => fields
             .0
             .iter()
-            .flat_map(|(field, problems)| problems.iter().map(move |p| format!("{field}: {p}")))
+            .flat_map(|(field, problems)| {
+                problems.iter().map(move |p| {
+                    let label = super::field_words::label(field);
+                    format!("{label}: {}", super::field_words::problem(field, p))
+                })
+            })
             .collect(),
         AppError::BadRequest(reason)
         | AppError::Conflict(reason)

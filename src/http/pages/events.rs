@@ -192,7 +192,7 @@ fn section(
 }
 
 fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+    super::present::local(at, tz)
 }
 
 /// The convert form: an optional title for the new item.

@@ -201,7 +201,7 @@ pub async fn item_page(
         type_label: item
             .item_type
             .parse::<ItemType>()
-            .map(|t| t.label().to_lowercase())
+            .map(|t| t.label().to_string())
             .unwrap_or_default(),
         subtasks: subtasks
             .into_iter()

@@ -19,14 +19,22 @@ use crate::{
     services::{ServiceError, comments, messages, signin::ClientInfo, subtasks, work_items},
 };
 
-/// A `datetime-local` value read in the organisation's zone, as RFC 3339; blank is `None`.
+/// A typed time (`2026-12-08 17:30`, 24-hour; the `T` form of `datetime-local` too; a date
+/// alone is its midnight) read in the person's zone, as RFC 3339; blank is `None`.
 pub fn local_time(raw: Option<&str>, tz: Tz) -> Option<String> {
     let raw = raw?.trim();
     if raw.is_empty() {
         return None;
     }
-    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"));
+    let naive = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(raw, format).ok())
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .ok()
+                .and_then(|day| day.and_hms_opt(0, 0, 0))
+        })
+        .ok_or(());
     match naive {
         Ok(naive) => tz
             .from_local_datetime(&naive)
@@ -51,12 +59,7 @@ fn refused(
 ) -> Response {
     let text = match error {
         ServiceError::Conflict(reason) | ServiceError::NotAllowed(reason) => reason,
-        ServiceError::Invalid(fields) => fields
-            .0
-            .iter()
-            .map(|(f, p)| format!("{f}: {}", p.join("; ")))
-            .collect::<Vec<_>>()
-            .join(". "),
+        ServiceError::Invalid(fields) => super::field_words::problems(&fields),
         ServiceError::Forbidden => "you are not allowed to do that.".to_string(),
         other => {
             return error_page(
@@ -236,5 +239,22 @@ pub async fn post_item_delete(
     match work_items::delete(&app.db, &client.actor_for(&user), WorkItemId(id)).await {
         Ok(()) => redirect_with_flash(&app.settings, "/work", "The item is deleted."),
         Err(error) => refused(&app, &headers, &user, id, error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_time;
+
+    #[test]
+    fn typed_times_are_24_hour_in_the_persons_zone() {
+        let kolkata: chrono_tz::Tz = "Asia/Kolkata".parse().unwrap();
+        let at = |raw: &str| local_time(Some(raw), kolkata);
+        assert_eq!(at("2026-12-08 09:00").unwrap(), "2026-12-08T09:00:00+05:30");
+        assert_eq!(at("2026-12-08T21:30").unwrap(), "2026-12-08T21:30:00+05:30");
+        assert_eq!(at(" 2026-12-08 ").unwrap(), "2026-12-08T00:00:00+05:30");
+        assert_eq!(at(""), None);
+        // Not a time: passed on for the service to refuse.
+        assert_eq!(at("9pm").unwrap(), "9pm");
     }
 }

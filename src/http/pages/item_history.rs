@@ -309,7 +309,7 @@ mod tests {
         );
         assert_eq!(
             text,
-            "renamed it “B”; set the priority to High; set the start to Tue 8 Dec, 09:00"
+            "renamed it “B”; set the priority to High; set the start to Tue 8 Dec 2026, 09:00"
         );
     }
 }

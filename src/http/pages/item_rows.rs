@@ -36,12 +36,12 @@ impl Names {
     }
 }
 
-/// `Tue 14 Apr, 10:00` in the organisation's zone.
+/// `Tue 14 Apr 2026, 10:00` in the reader's zone.
 pub use super::present::local as local_time;
 /// The words for a code: `IN_PROGRESS` → `In progress`, `SOCIAL_POST` → `Social post`.
 pub use super::present::status_label as code_label;
 
-/// `10:00` in the organisation's zone.
+/// `10:00` in the reader's zone.
 pub fn local_clock(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz).format("%H:%M").to_string()
 }
@@ -197,7 +197,7 @@ mod tests {
     fn times_are_local() {
         let at: DateTime<Utc> = "2026-04-14T09:00:00Z".parse().unwrap();
         let london: Tz = "Europe/London".parse().unwrap();
-        assert_eq!(local_time(at, london), "Tue 14 Apr, 10:00");
+        assert_eq!(local_time(at, london), "Tue 14 Apr 2026, 10:00");
         assert_eq!(local_clock(at, chrono_tz::UTC), "09:00");
         assert_eq!(machine_time(at), "2026-04-14T09:00:00Z");
     }

@@ -135,43 +135,11 @@ fn refusal_text(error: &ServiceError) -> Option<String> {
             format!("Not saved: {reason}")
         }
         ServiceError::Forbidden => "Not saved: you are not allowed to do that.".to_string(),
-        ServiceError::Invalid(fields) => format!(
-            "Not saved: {}",
-            fields
-                .0
-                .iter()
-                .map(|(field, problems)| format!("{}: {}", field_label(field), problems.join("; ")))
-                .collect::<Vec<_>>()
-                .join(". ")
-        ),
+        ServiceError::Invalid(fields) => {
+            format!("Not saved: {}", super::field_words::problems(fields))
+        }
         _ => return None,
     })
-}
-
-/// The label people see next to a control, for a field named in a refusal.
-fn field_label(field: &str) -> &str {
-    match field {
-        "title" => "Title",
-        "description" => "Description",
-        "type" => "Type",
-        "status" => "Status",
-        "priority" => "Priority",
-        "ownerId" => "Owner",
-        "startAt" => "Starts",
-        "dueAt" => "Due",
-        "tags" => "Tags",
-        "deliverableType" => "Deliverable",
-        "client" => "Client",
-        "waitingOnUserId" => "Waiting on",
-        "waitingReason" => "Waiting for",
-        "prooferId" => "Proofer",
-        "tbpGraphicsLocation" => "Graphics location",
-        "qcNotes" => "QC notes",
-        "qcChecklist" => "Checklist",
-        "note" => "Note",
-        "proofStatus" => "Decision",
-        other => other,
-    }
 }
 
 async fn refused(

@@ -181,9 +181,10 @@ impl Posted {
     /// seconds).
     pub fn changes(&self, current: &WorkItemView, tz: Tz) -> WorkItemChanges {
         let shown = FormValues::of(current, tz);
+        // Compared as times, not text: `2026-12-08T09:00` and `2026-12-08 09:00` are the same.
         let time = |key: &str, shown: &str| {
-            let raw = self.get(key)?.trim();
-            (raw != shown).then(|| local_time(Some(raw), tz))
+            let typed = local_time(Some(self.get(key)?), tz);
+            (typed != local_time(Some(shown), tz)).then_some(typed)
         };
         let waiting = self.optional("waiting_on_user_id");
         let reason = self.text("waiting_reason");

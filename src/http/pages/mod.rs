@@ -22,6 +22,7 @@ pub mod dashboard;
 pub mod errors;
 pub mod event_detail;
 pub mod events;
+pub mod field_words;
 pub mod inbox;
 pub mod item;
 pub mod item_forms;

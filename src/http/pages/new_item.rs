@@ -30,9 +30,9 @@ struct NewItemPage<'a> {
     chosen_template: Option<String>,
     title: String,
     people: Vec<(String, String)>,
-    types: Vec<&'static str>,
-    priorities: Vec<&'static str>,
-    deliverables: Vec<&'static str>,
+    types: Vec<(&'static str, &'static str)>,
+    priorities: Vec<(&'static str, &'static str)>,
+    deliverables: Vec<(&'static str, &'static str)>,
     problem: Option<String>,
 }
 
@@ -76,9 +76,18 @@ async fn page(
         chosen_template: chosen,
         title,
         people,
-        types: ItemType::ALL.iter().map(|t| t.as_str()).collect(),
-        priorities: Priority::ALL.iter().map(|p| p.as_str()).collect(),
-        deliverables: DeliverableType::ALL.iter().map(|d| d.as_str()).collect(),
+        types: ItemType::ALL
+            .iter()
+            .map(|t| (t.as_str(), t.label()))
+            .collect(),
+        priorities: Priority::ALL
+            .iter()
+            .map(|p| (p.as_str(), p.label()))
+            .collect(),
+        deliverables: DeliverableType::ALL
+            .iter()
+            .map(|d| (d.as_str(), d.label()))
+            .collect(),
         problem,
     };
     render(&app.settings, &chrome, status, &view)
@@ -159,12 +168,7 @@ pub async fn post_new_item(
             "Item created.",
         ),
         Err(ServiceError::Invalid(fields)) => {
-            let text = fields
-                .0
-                .iter()
-                .map(|(f, p)| format!("{f}: {}", p.join("; ")))
-                .collect::<Vec<_>>()
-                .join(". ");
+            let text = super::field_words::problems(&fields);
             page(
                 &app,
                 &user,

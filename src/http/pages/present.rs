@@ -22,14 +22,15 @@ pub async fn names(app: &App) -> Result<HashMap<Uuid, String>, ServiceError> {
         .collect())
 }
 
-/// A time as people read it in the organisation's zone: "Wed 26 Nov, 17:00".
+/// A time as the reader reads it, in their zone: "Wed 26 Nov 2026, 17:00".
 pub fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%a %-d %b, %H:%M").to_string()
+    crate::domain::local_time::when(at, tz)
 }
 
-/// The value of an `<input type="datetime-local">` for a time.
+/// The value of a time field: `2026-12-08 17:30`, 24-hour in the reader's zone. A text field
+/// rather than `datetime-local`, whose clock follows the browser's locale (12-hour in en-US).
 pub fn local_input(at: Option<DateTime<Utc>>, tz: Tz) -> String {
-    at.map(|at| at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string())
+    at.map(|at| at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
 }
 
@@ -57,6 +58,8 @@ pub struct CardView {
     pub status_text: String,
     pub item_type: String,
     pub priority: String,
+    /// The priority as people read it ("Urgent").
+    pub priority_text: String,
     pub owner: Option<String>,
     pub due: Option<String>,
     pub overdue: bool,
@@ -79,6 +82,7 @@ impl CardView {
             status_text: status_label(&item.status),
             item_type: item.item_type.clone(),
             priority: item.priority.clone(),
+            priority_text: status_label(&item.priority),
             owner: item.owner_id.and_then(|id| names.get(&id).cloned()),
             due: item.due_at.map(|at| local(at, tz)),
             overdue: open && item.due_at.is_some_and(|at| at < time::now()),

@@ -90,10 +90,6 @@ impl ProfileSpine {
     }
 }
 
-fn when(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 async fn profile_page(
     app: &App,
     user: &CurrentUser,
@@ -108,6 +104,8 @@ async fn profile_page(
         .await?
         .ok_or(ServiceError::NotFound)?;
     let chrome = Chrome::load(app, user, headers, "profile").await;
+    let tz = super::zone(app, user);
+    let when = |at: DateTime<Utc>| super::present::local(at, tz);
     let page = ProfilePage {
         chrome: &chrome,
         email: &user.email,

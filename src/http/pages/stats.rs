@@ -82,7 +82,7 @@ fn figures(numbers: &Stats) -> Vec<Figure> {
     let owners: Vec<(String, i64)> = numbers
         .open_by_owner
         .iter()
-        .map(|o| (o.name.clone().unwrap_or_else(|| "Nobody".into()), o.count))
+        .map(|o| (o.name.clone().unwrap_or_else(|| "No owner".into()), o.count))
         .collect();
     vec![
         Figure {

@@ -47,8 +47,8 @@ struct WorkListPage<'a> {
     problems: Vec<String>,
     people: Vec<(String, String)>,
     statuses: Vec<(&'static str, String)>,
-    types: Vec<&'static str>,
-    deliverables: Vec<&'static str>,
+    types: Vec<(&'static str, &'static str)>,
+    deliverables: Vec<(&'static str, &'static str)>,
     sorts: Vec<(&'static str, &'static str)>,
     next_link: Option<String>,
     csv_query: String,
@@ -169,8 +169,14 @@ pub async fn get_work_list(
         problems,
         people,
         statuses: super::board::status_options(),
-        types: ItemType::ALL.iter().map(|t| t.as_str()).collect(),
-        deliverables: DeliverableType::ALL.iter().map(|d| d.as_str()).collect(),
+        types: ItemType::ALL
+            .iter()
+            .map(|t| (t.as_str(), t.label()))
+            .collect(),
+        deliverables: DeliverableType::ALL
+            .iter()
+            .map(|d| (d.as_str(), d.label()))
+            .collect(),
         sorts: SORTS.to_vec(),
         next_link,
         csv_query,

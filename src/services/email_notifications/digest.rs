@@ -9,14 +9,16 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use super::{
     EmailMode, claim, item_keys, key_prefix, link_for, link_for_profile, recipient, release,
+    zone_of,
 };
 use crate::{
     config::Settings,
     db::{
         Db,
-        entities::{notification, notification_preference as preference},
+        entities::{notification, notification_preference as preference, user},
         time,
     },
+    domain::local_time,
     email::{Mailer, OutgoingEmail},
 };
 
@@ -46,20 +48,24 @@ fn kind_label(kind: &str) -> &'static str {
     }
 }
 
-/// Sends the digest of everyone whose digest hour is the local hour (in `OPS_TIMEZONE`) of
-/// `slot`, the hour this run is for.
+/// Sends the digest of everyone whose digest hour is the local hour of `slot` (the hour this
+/// run is for) in their own zone. Runs are on the hour in UTC, so in a zone with a half-hour
+/// offset the digest arrives at half past the chosen hour.
 pub async fn send_digests(
     db: &Db,
     mailer: &dyn Mailer,
     settings: &Settings,
     slot: DateTime<Utc>,
 ) -> anyhow::Result<DigestReport> {
-    let hour = slot.with_timezone(&settings.timezone).hour() as i32;
-    let due = preference::Entity::find()
+    let digests = preference::Entity::find()
         .filter(preference::Column::EmailMode.eq(EmailMode::Digest.as_str()))
-        .filter(preference::Column::DigestHour.eq(hour))
+        .find_also_related(user::Entity)
         .all(db.conn())
         .await?;
+    let due = digests.into_iter().filter_map(|(chosen, person)| {
+        let zone = zone_of(&person?, settings);
+        (slot.with_timezone(&zone).hour() as i32 == chosen.digest_hour).then_some(chosen)
+    });
     let mut report = DigestReport::default();
     for person in due {
         match send_digest_to(db, mailer, settings, person.user_id, time::now()).await {
@@ -103,6 +109,7 @@ pub async fn send_digest_to(
         return Ok(false);
     }
     claimed.sort_by_key(|n| (n.created_at, n.id));
+    let zone = zone_of(&person, settings);
     let mut text = format!(
         "Hello {},\n\nHere is what needs you ({} new):\n",
         person.name,
@@ -112,10 +119,11 @@ pub async fn send_digest_to(
     for item in &claimed {
         let key = item.work_item_id.and_then(|id| keys.get(&id));
         text.push_str(&format!(
-            "\n* {}: {}{}\n  {}\n",
+            "\n* {}: {}{}\n  {} · {}\n",
             kind_label(&item.kind),
             key_prefix(key),
             item.body,
+            local_time::when(item.created_at, zone),
             link_for(settings, key)
         ));
     }

@@ -2,6 +2,8 @@
 //! owner. The partial unique index `idx_notifications_overdue_once` makes "once" hold even when
 //! two checks run together; the notification and its email job are written in one transaction.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use sea_orm::{
@@ -14,10 +16,10 @@ use super::enqueue_if_wanted;
 use crate::{
     db::{
         Db,
-        entities::{notification, work_item},
+        entities::{notification, user, work_item},
         time,
     },
-    domain::{ids::new_uuid, work_item::Status},
+    domain::{ids::new_uuid, local_time, work_item::Status},
     services::ServiceError,
 };
 
@@ -40,7 +42,32 @@ const OVERDUE_INDEX_PREDICATE: &str = "kind = 'OVERDUE'";
 /// An item to announce: id, title, owner and due time.
 type OverdueRow = (Uuid, String, Option<Uuid>, Option<DateTime<Utc>>);
 
-/// Creates the OVERDUE notifications due as of `now`; returns how many were created.
+/// Each owner's zone, by id: the notification says when the item was due in the owner's own
+/// time (`fallback`, the organisation's zone, until they choose one).
+async fn owner_zones(
+    db: &Db,
+    items: &[OverdueRow],
+    fallback: Tz,
+) -> Result<HashMap<Uuid, Tz>, ServiceError> {
+    let owners: Vec<Uuid> = items.iter().filter_map(|row| row.2).collect();
+    let rows: Vec<(Uuid, Option<String>)> = user::Entity::find()
+        .select_only()
+        .columns([user::Column::Id, user::Column::TimeZone])
+        .filter(user::Column::Id.is_in(owners))
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, zone)| {
+            let zone = zone.and_then(|z| z.parse().ok()).unwrap_or(fallback);
+            (id, zone)
+        })
+        .collect())
+}
+
+/// Creates the OVERDUE notifications due as of `now`; returns how many were created. `tz` is
+/// the organisation's zone, for owners who have not chosen their own.
 pub async fn flag_overdue(db: &Db, tz: Tz, now: DateTime<Utc>) -> Result<usize, ServiceError> {
     let items: Vec<OverdueRow> = work_item::Entity::find()
         .select_only()
@@ -63,12 +90,13 @@ pub async fn flag_overdue(db: &Db, tz: Tz, now: DateTime<Utc>) -> Result<usize, 
         .into_tuple()
         .all(db.conn())
         .await?;
+    let zones = owner_zones(db, &items, tz).await?;
     let mut created = 0;
     for (id, title, owner, due_at) in items {
         let (Some(owner), Some(due_at)) = (owner, due_at) else {
             continue;
         };
-        let due_local = due_at.with_timezone(&tz).format("%Y-%m-%d %H:%M");
+        let due_local = local_time::when(due_at, zones.get(&owner).copied().unwrap_or(tz));
         let row = notification::ActiveModel {
             id: Set(new_uuid()),
             user_id: Set(owner),

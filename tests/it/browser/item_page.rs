@@ -135,7 +135,8 @@ async fn setup() -> Setup {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn own_edits_never_conflict_and_ticks_are_saved_with_the_decision() {
     let Setup { app, sam, id, .. } = setup().await;
-    let driver = Driver::start().await;
+    // The browser in a zone other than the server's: nothing on the page may depend on it.
+    let driver = Driver::start_in(Some("Asia/Kolkata")).await;
     let browser = driver.browser(Scheme::Light).await;
     browser.sign_in(&app, "sam@example.com", PASSWORD).await;
     browser.goto(&app, &format!("/work/{id}")).await;
@@ -249,7 +250,8 @@ async fn own_edits_never_conflict_and_ticks_are_saved_with_the_decision() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waiting_autosaves_and_a_refused_status_goes_back_with_the_reason() {
     let Setup { app, priya, id, .. } = setup().await;
-    let driver = Driver::start().await;
+    // The browser in a zone other than the server's: nothing on the page may depend on it.
+    let driver = Driver::start_in(Some("America/New_York")).await;
     let browser = driver.browser(Scheme::Light).await;
     browser.sign_in(&app, "priya@example.com", PASSWORD).await;
     let path = format!("/work/{id}");
@@ -357,7 +359,8 @@ async fn waiting_autosaves_and_a_refused_status_goes_back_with_the_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn someone_elses_change_keeps_what_this_person_typed() {
     let Setup { app, sam, id, .. } = setup().await;
-    let driver = Driver::start().await;
+    // The browser in a zone other than the server's: nothing on the page may depend on it.
+    let driver = Driver::start_in(Some("Asia/Kolkata")).await;
     let (priya_browser, sam_browser) =
         tokio::join!(driver.browser(Scheme::Light), driver.browser(Scheme::Light));
     tokio::join!(

@@ -8,6 +8,7 @@ pub mod item_page;
 mod layout;
 mod navigation;
 mod palette;
+mod one_meaning;
 mod scenarios;
 mod screenshots;
 mod time_zones;

@@ -196,7 +196,7 @@ async fn the_calendar_shows_fourteen_days_and_moves_by_a_week(backend: Backend) 
 
     let (status, bad) = page(&app, &staff, "/calendar?from=next-tuesday").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.contains("from must be a date"), "the problem is named");
+    assert!(bad.contains("From: must be a date"), "the problem is named");
     app.stop().await;
 }
 

@@ -199,9 +199,7 @@ impl CadenceForm {
 }
 
 pub(super) fn local_when(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz)
-        .format("%a %-d %b %Y, %H:%M")
-        .to_string()
+    crate::domain::local_time::when(at, tz)
 }
 
 /// The names and choices the pages need: templates and people (two queries).
