@@ -102,40 +102,85 @@
   });
 
   // ---- Board: drag and drop --------------------------------------------------------------
+  // A card can be dropped anywhere on a column. Open columns keep the order people give them;
+  // closed ones list the most recent first, so a card dropped there goes to the top; a folded
+  // column takes the card without showing it.
   let dragged = null;
   let origin = null;
+  let target = null;
   function clearError(card) {
     card.classList.remove("refused");
     const old = card.querySelector(".card-error");
     if (old) old.remove();
   }
+  // A refusal says why in a sentence on the card, then fades after a while.
   function showError(card, text) {
+    clearError(card);
     card.classList.add("refused");
     const note = document.createElement("p");
     note.className = "card-error";
     note.setAttribute("role", "alert");
     note.textContent = text;
     card.appendChild(note);
+    setTimeout(() => {
+      note.classList.add("fading");
+      setTimeout(() => { if (note.isConnected) { note.remove(); card.classList.remove("refused"); } }, 700);
+    }, 8000);
+  }
+  function sentence(text) {
+    const trimmed = String(text || "").trim();
+    if (!trimmed) return "";
+    const first = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+    return /[.!?]$/.test(first) ? first : first + ".";
+  }
+  // The server's reasons are already written for people (the QC gate names the proofer); the
+  // rest of what can go wrong is said here in the same voice.
+  function refusal(result) {
+    if (result.status === 0) return "Not moved: the server could not be reached. The card is back where it was.";
+    if (result.status === 409) return sentence(result.data && result.data.error);
+    if (result.status === 403 || result.status === 401) return "Not moved: you are signed out or may not change this card. Reload the page.";
+    if (result.status === 404) return "Not moved: this card was deleted in the meantime.";
+    if (result.status === 429) return "Not moved: too many changes at once. Wait a moment and try again.";
+    if (result.status >= 500) return "Not moved: something went wrong on the server. Try again in a moment.";
+    return sentence("Not moved: " + describe(result));
   }
   function cardAfter(list, y) {
     const cards = Array.from(list.querySelectorAll(".item-card:not(.dragging)"));
     return cards.find((card) => { const box = card.getBoundingClientRect(); return y < box.top + box.height / 2; }) || null;
   }
+  // Column counts follow moves by one; a count that stopped at its cap ("1,000+") stays.
+  function adjustCount(status, delta) {
+    const column = document.querySelector('.column[data-column="' + status + '"]');
+    const count = column && column.querySelector("[data-count]");
+    if (!count || count.hasAttribute("data-at-least")) return;
+    const next = Math.max(0, Number(count.dataset.count) + delta);
+    count.dataset.count = next;
+    count.textContent = next.toLocaleString("en-GB");
+  }
   document.addEventListener("dragstart", (event) => {
     const card = event.target.closest && event.target.closest(".item-card");
     if (!card) return;
     dragged = card;
-    origin = { list: card.parentElement, next: card.nextElementSibling };
+    origin = { list: card.parentElement, next: card.nextElementSibling, status: card.parentElement.dataset.status };
+    target = null;
     card.classList.add("dragging");
     clearError(card);
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", card.dataset.id);
   });
   document.addEventListener("dragover", (event) => {
-    const list = event.target.closest && event.target.closest(".cards");
-    if (!dragged || !list) return;
+    const column = event.target.closest && event.target.closest(".column");
+    if (!dragged || !column) return;
     event.preventDefault();
-    list.closest(".column").classList.add("drop-target");
+    if (target && target !== column) target.classList.remove("drop-target");
+    target = column;
+    column.classList.add("drop-target");
+    if (column.classList.contains("folded")) return;
+    const list = column.querySelector(".cards");
+    if (list.dataset.order === "recent") {
+      if (list.firstElementChild !== dragged) list.prepend(dragged);
+      return;
+    }
     const before = cardAfter(list, event.clientY);
     if (before) list.insertBefore(dragged, before); else list.appendChild(dragged);
   });
@@ -143,40 +188,52 @@
     const column = event.target.closest && event.target.closest(".column");
     if (column && !column.contains(event.relatedTarget)) column.classList.remove("drop-target");
   });
+  function putBack(card, from) {
+    if (from.next && from.next.parentElement === from.list) from.list.insertBefore(card, from.next);
+    else from.list.appendChild(card);
+  }
   document.addEventListener("dragend", async () => {
     if (!dragged) return;
     const card = dragged;
     const from = origin;
+    const column = target;
     dragged = null;
+    target = null;
     card.classList.remove("dragging");
     document.querySelectorAll(".drop-target").forEach((c) => c.classList.remove("drop-target"));
-    const list = card.parentElement;
-    if (list === from.list && card.nextElementSibling === from.next) return;
-    const previous = card.previousElementSibling;
+    if (!column) { putBack(card, from); return; }
+    const folded = column.classList.contains("folded");
+    const list = column.querySelector(".cards");
+    if (!folded && list === from.list && card.nextElementSibling === from.next) return;
+    if (folded && list === from.list) return;
+    const previous = folded ? null : card.previousElementSibling;
     const payload = {
       status: list.dataset.status,
-      placeAfterId: previous && previous.dataset.id ? previous.dataset.id : null,
+      placeAfterId: previous && previous.dataset.id && list.dataset.order !== "recent" ? previous.dataset.id : null,
       version: Number(card.dataset.version),
     };
-    const result = await api("PATCH", "/api/work-items/" + card.dataset.id, payload);
+    let result;
+    try { result = await api("PATCH", "/api/work-items/" + card.dataset.id, payload); } catch (_) { result = { ok: false, status: 0, data: null }; }
     if (result.ok) {
       card.dataset.version = result.data.data.version;
       card.dataset.status = result.data.data.status;
-      updateCounts();
+      if (list.dataset.status !== from.status) { adjustCount(from.status, -1); adjustCount(list.dataset.status, 1); }
+      if (folded) card.remove();
     } else {
-      // Put the card back where it was and say why.
-      if (from.next && from.next.parentElement === from.list) from.list.insertBefore(card, from.next);
-      else from.list.appendChild(card);
-      showError(card, describe(result));
-      updateCounts();
+      putBack(card, from);
+      showError(card, refusal(result));
     }
   });
-  function updateCounts() {
-    document.querySelectorAll(".column").forEach((column) => {
-      const count = column.querySelector("[data-count]");
-      if (count) count.textContent = column.querySelectorAll(".item-card").length;
+
+  // Adding a card: the column's form opens with its title field focused; Escape closes it.
+  document.querySelectorAll(".add-card").forEach((details) => {
+    details.addEventListener("toggle", () => {
+      if (details.open) details.querySelector("input[name=title]").focus();
     });
-  }
+    details.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") { details.open = false; details.querySelector("summary").focus(); }
+    });
+  });
 
   // ---- The item page: one form, one way to save ------------------------------------------
   // Every control of the item (details, waiting, QC settings, checklist) belongs to one form.
@@ -366,17 +423,22 @@
     if (existing && Number(existing.dataset.version) >= change.version) return true;
     const response = await fetch("/board/cards/" + change.id, { credentials: "same-origin" });
     if (existing && existing === dragged) return true;
+    const was = existing ? existing.parentElement.dataset.status : null;
     if (existing) existing.remove();
-    if (!response.ok) { updateCounts(); return true; }
+    if (!response.ok) { if (was) adjustCount(was, -1); return true; }
     const holder = document.createElement("div");
     holder.innerHTML = await response.text();
     const card = holder.firstElementChild;
     const list = board.querySelector('.cards[data-status="' + change.status + '"]');
-    if (!card || !list) { updateCounts(); return true; }
-    const after = Array.from(list.querySelectorAll(".item-card")).find((c) => c.dataset.rank > card.dataset.rank);
+    if (!card || !list) return true;
+    // A card not shown before is new only at version 1 (an older one sat beyond a bounded column).
+    if (was !== change.status && (was || change.version === 1)) { if (was) adjustCount(was, -1); adjustCount(change.status, 1); }
+    if (list.closest(".column").classList.contains("folded")) return true;
+    const after = list.dataset.order === "recent"
+      ? list.firstElementChild
+      : Array.from(list.querySelectorAll(".item-card")).find((c) => c.dataset.rank > card.dataset.rank);
     if (after) list.insertBefore(card, after); else list.appendChild(card);
     card.classList.add("live-updated");
-    updateCounts();
     return true;
   }
   // One stream per page. It is closed when the page is hidden (navigation, back/forward

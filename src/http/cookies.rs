@@ -92,6 +92,12 @@ pub fn flash(settings: &Settings, message: &str) -> HeaderValue {
     build(FLASH_COOKIE, &encoded, 60, true, settings.serves_https())
 }
 
+/// `Set-Cookie` remembering which board columns a person folded (a year; not a secret, but
+/// scripts have no business with it either).
+pub fn board_fold(settings: &Settings, name: &str, value: &str) -> HeaderValue {
+    build(name, value, 365 * 24 * 3600, true, settings.serves_https())
+}
+
 /// `Set-Cookie` that removes the flash message once shown.
 pub fn clear_flash(settings: &Settings) -> HeaderValue {
     build(FLASH_COOKIE, "", 0, true, settings.serves_https())

@@ -116,6 +116,7 @@ fn routes() -> Routes {
             super::pages::item_forms::post_comment_delete,
         )
         .get("/board", SignedIn, super::pages::board::get_board)
+        .post("/board/cards", SignedIn, super::pages::board::post_add_card)
         .get(
             "/board/cards/{id}",
             SignedIn,

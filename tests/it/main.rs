@@ -62,6 +62,7 @@ mod migrations;
 mod ops_commands;
 mod outage;
 mod outage_logs;
+mod pages_board;
 mod pages_item_save;
 mod pages_rules;
 mod pages_secondary;

@@ -1,41 +1,38 @@
 //! The board: a column per status, cards in rank order; moving a card is a drag (app.js,
-//! through the API) or the card's Move menu (a form, without JavaScript).
+//! through the API) or the card's Move menu (a form, without JavaScript); a card is added at
+//! the top of a column by the column's own form.
 
 use askama::Template;
 use axum::{
     extract::{Query, State},
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 
 use super::{
-    Chrome, error_page,
+    Chrome,
+    board_view::{self, BoardUrl, ColumnView, FOLD_COOKIE},
+    error_page,
     present::{self, CardView},
-    redirect_with_flash, render,
+    redirect_with_error, redirect_with_flash, render,
 };
 use crate::{
     app::App,
     domain::{ids::WorkItemId, work_item::Status},
     http::{
         api::path_id::IdPath,
+        cookies,
         error::AppError,
         extract::{CsrfForm, CurrentUser},
     },
     services::{
+        ServiceError,
         board::{self, BoardFilter},
         signin::ClientInfo,
         work_items::{self, input::WorkItemChanges},
     },
 };
-
-struct ColumnView {
-    status: &'static str,
-    label: String,
-    cards: Vec<CardView>,
-    total: u64,
-    more: bool,
-}
 
 #[derive(Template)]
 #[template(path = "board.html")]
@@ -44,9 +41,8 @@ struct BoardPage<'a> {
     csrf: &'a str,
     columns: Vec<ColumnView>,
     statuses: Vec<(&'static str, String)>,
-    owner_filter: String,
-    tag_filter: String,
-    query_suffix: String,
+    url: BoardUrl,
+    fold_value: String,
 }
 
 #[derive(Template)]
@@ -59,10 +55,7 @@ struct CardPartial<'a> {
 
 /// Every status with its label, for the Move menus.
 pub fn status_options() -> Vec<(&'static str, String)> {
-    Status::ALL
-        .iter()
-        .map(|s| (s.as_str(), present::status_label(s.as_str())))
-        .collect()
+    board_view::status_options()
 }
 
 #[derive(Deserialize)]
@@ -70,6 +63,14 @@ pub struct BoardQuery {
     owner: Option<String>,
     tag: Option<String>,
     more: Option<String>,
+    fold: Option<String>,
+}
+
+fn board_filter(user: &CurrentUser, owner: &str, tag: &str) -> BoardFilter {
+    BoardFilter {
+        owner: (owner == "me").then_some(user.id),
+        tag: Some(tag.to_string()).filter(|t| !t.is_empty()),
+    }
 }
 
 /// `GET /board`
@@ -80,14 +81,15 @@ pub async fn get_board(
     Query(query): Query<BoardQuery>,
 ) -> Response {
     let chrome = Chrome::load(&app, &user, &headers, "board").await;
-    let owner_filter = query.owner.clone().unwrap_or_default();
-    let tag_filter = query.tag.clone().unwrap_or_default().trim().to_lowercase();
-    let filter = BoardFilter {
-        owner: (owner_filter == "me").then_some(user.id),
-        tag: Some(tag_filter.clone()).filter(|t| !t.is_empty()),
+    let (fold, from_url) = board_view::folds(query.fold.as_deref(), &headers);
+    let url = BoardUrl {
+        owner: query.owner.clone().unwrap_or_default(),
+        tag: query.tag.clone().unwrap_or_default().trim().to_lowercase(),
+        fold,
     };
+    let filter = board_filter(&user, &url.owner, &url.tag);
     let expanded = query.more.as_deref().and_then(|s| s.parse::<Status>().ok());
-    let loaded = match board::columns(&app.db, &filter, expanded).await {
+    let loaded = match board::columns(&app.db, &filter, expanded, &url.fold).await {
         Ok(columns) => columns,
         Err(error) => return error_page(&app.settings, &chrome, error.into()),
     };
@@ -98,39 +100,106 @@ pub async fn get_board(
     let tz = super::zone(&app, &user);
     let columns = loaded
         .into_iter()
-        .map(|column| ColumnView {
-            status: column.status.as_str(),
-            label: present::status_label(column.status.as_str()),
-            more: (column.cards.len() as u64) < column.total,
-            total: column.total,
-            cards: column
+        .map(|column| {
+            let cards = column
                 .cards
                 .iter()
                 .map(|item| CardView::new(item, &names, tz))
-                .collect(),
+                .collect();
+            ColumnView::new(column, cards, &url)
         })
         .collect();
-    let mut query_suffix = String::new();
-    if !owner_filter.is_empty() {
-        query_suffix.push_str(&format!("&owner={}", url_encode(&owner_filter)));
-    }
-    if !tag_filter.is_empty() {
-        query_suffix.push_str(&format!("&tag={}", url_encode(&tag_filter)));
-    }
+    let fold_value = BoardUrl::fold_value(&url.fold);
     let page = BoardPage {
         chrome: &chrome,
         csrf: user.csrf_token(),
         columns,
         statuses: status_options(),
-        owner_filter,
-        tag_filter,
-        query_suffix,
+        url,
+        fold_value,
     };
-    render(&app.settings, &chrome, StatusCode::OK, &page)
+    let mut response = render(&app.settings, &chrome, StatusCode::OK, &page);
+    if from_url {
+        // Folding is a link, so the choice arrives in the URL; remember it for the next visit.
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            cookies::board_fold(&app.settings, FOLD_COOKIE, &page_fold(&query)),
+        );
+    }
+    response
 }
 
-fn url_encode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+/// The URL's fold value as remembered: only what [`board_view::parse_fold`] accepted.
+fn page_fold(query: &BoardQuery) -> String {
+    let folds = query
+        .fold
+        .as_deref()
+        .and_then(board_view::parse_fold)
+        .unwrap_or_default();
+    BoardUrl::fold_value(&folds)
+}
+
+#[derive(Deserialize)]
+pub struct AddCardForm {
+    status: String,
+    title: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    tag: String,
+    #[serde(default)]
+    fold: String,
+}
+
+/// `POST /board/cards`: a card with just a title, at the top of its column.
+pub async fn post_add_card(
+    State(app): State<App>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    CsrfForm { user, form }: CsrfForm<AddCardForm>,
+) -> Response {
+    let url = BoardUrl {
+        owner: form.owner.clone(),
+        tag: form.tag.trim().to_lowercase(),
+        fold: board_view::parse_fold(&form.fold).unwrap_or_default(),
+    };
+    let back = url.back();
+    let Ok(status) = form.status.parse::<Status>() else {
+        return redirect_with_error(&app.settings, &back, "That column does not exist.");
+    };
+    let filter = board_filter(&user, &url.owner, &url.tag);
+    let actor = client.actor_for(&user);
+    match board::add_card(&app.db, &actor, status, &form.title, &filter).await {
+        Ok(item) => redirect_with_flash(
+            &app.settings,
+            &back,
+            &format!("Added “{}” to {}.", item.title, status.label()),
+        ),
+        Err(ServiceError::Invalid(errors)) => {
+            let text = if errors.0.contains_key("title") {
+                "A card needs a title (up to 200 characters).".to_string()
+            } else {
+                format!(
+                    "Not added: {}",
+                    errors
+                        .0
+                        .into_values()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            };
+            redirect_with_error(&app.settings, &back, &text)
+        }
+        Err(ServiceError::Conflict(reason)) => {
+            redirect_with_error(&app.settings, &back, &format!("Not added: {reason}"))
+        }
+        Err(error) => error_page(
+            &app.settings,
+            &Chrome::new(Some(&user), &headers),
+            error.into(),
+        ),
+    }
 }
 
 /// `GET /board/cards/{id}`: one card's HTML, for live updates.
@@ -142,11 +211,7 @@ pub async fn get_board_card(
     let result = async {
         let item = work_items::get(&app.db, WorkItemId(id)).await?;
         let names = present::names(&app).await?;
-        Ok::<_, crate::services::ServiceError>(CardView::new(
-            &item,
-            &names,
-            super::zone(&app, &user),
-        ))
+        Ok::<_, ServiceError>(CardView::new(&item, &names, super::zone(&app, &user)))
     }
     .await;
     match result {
@@ -202,8 +267,8 @@ pub async fn post_move_card(
                 present::status_label(&item.status)
             ),
         ),
-        Err(crate::services::ServiceError::Conflict(reason)) => {
-            super::redirect_with_error(&app.settings, "/board", &format!("Not moved: {reason}"))
+        Err(ServiceError::Conflict(reason)) => {
+            redirect_with_error(&app.settings, "/board", &format!("Not moved: {reason}"))
         }
         Err(error) => error_page(
             &app.settings,

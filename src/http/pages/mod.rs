@@ -15,6 +15,7 @@ pub mod admin_users;
 pub mod audit;
 pub mod auth;
 pub mod board;
+pub mod board_view;
 pub mod cadences;
 pub mod calendar;
 pub mod charts;

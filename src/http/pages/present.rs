@@ -62,9 +62,13 @@ pub struct CardView {
     pub priority_text: String,
     pub owner: Option<String>,
     pub due: Option<String>,
+    /// The due day alone ("15 Dec"), for compact cards.
+    pub due_day: Option<String>,
     pub overdue: bool,
     pub tags: Vec<String>,
     pub waiting: Option<String>,
+    /// "Waiting on Morgan": the first name only, for compact cards.
+    pub waiting_short: Option<String>,
     pub proofing: Option<String>,
     pub client: Option<String>,
 }
@@ -85,6 +89,9 @@ impl CardView {
             priority_text: status_label(&item.priority),
             owner: item.owner_id.and_then(|id| names.get(&id).cloned()),
             due: item.due_at.map(|at| local(at, tz)),
+            due_day: item
+                .due_at
+                .map(|at| at.with_timezone(&tz).format("%-d %b").to_string()),
             overdue: open && item.due_at.is_some_and(|at| at < time::now()),
             tags: item.tags.clone(),
             // Finished work waits on nobody, whatever an older row still holds.
@@ -92,6 +99,13 @@ impl CardView {
                 let who = names.get(&id).cloned().unwrap_or_else(|| "someone".into());
                 let since = item.waiting_since.map(waited).unwrap_or_default();
                 format!("Waiting on {who} · {since}")
+            }),
+            waiting_short: item.waiting_on_user_id.filter(|_| open).map(|id| {
+                let who = names.get(&id).map(String::as_str).unwrap_or("someone");
+                format!(
+                    "Waiting on {}",
+                    who.split_whitespace().next().unwrap_or(who)
+                )
             }),
             proofing: item
                 .needs_proofing
@@ -104,9 +118,44 @@ impl CardView {
         }
     }
 
+    /// The owner's initials for the card's avatar: "Diego Alvarez" → "DA", "Priya" → "PR".
+    pub fn initials(&self) -> String {
+        self.owner.as_deref().map(initials).unwrap_or_default()
+    }
+
+    /// Proofing in a word or two, for compact cards: "To proof", "Proofed", "Changes".
+    pub fn proofing_short(&self) -> &'static str {
+        match self.proofing.as_deref() {
+            Some("Proof approved") => "Proofed",
+            Some("Changes requested") => "Changes",
+            _ => "To proof",
+        }
+    }
+
+    /// Whether a compact card has any chip to show.
+    pub fn has_chips(&self) -> bool {
+        self.due.is_some()
+            || matches!(self.priority.as_str(), "URGENT" | "HIGH")
+            || self.waiting.is_some()
+            || self.proofing.is_some()
+            || !self.tags.is_empty()
+    }
+
     pub fn proof_approved(&self) -> bool {
         self.proofing.as_deref() == Some("Proof approved")
     }
+}
+
+/// Up to two letters that stand for a name: the first and last word's initials, or the first
+/// two letters of a one-word name.
+pub fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let letters: String = match words.as_slice() {
+        [] => String::new(),
+        [only] => only.chars().take(2).collect(),
+        [first, .., last] => first.chars().take(1).chain(last.chars().take(1)).collect(),
+    };
+    letters.to_uppercase()
 }
 
 /// A status for people: `IN_PROGRESS` → "In progress".
@@ -121,7 +170,16 @@ pub fn status_label(status: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::status_label;
+    use super::{initials, status_label};
+
+    #[test]
+    fn initials_take_the_first_and_last_name() {
+        assert_eq!(initials("Diego Alvarez"), "DA");
+        assert_eq!(initials("Mary Ann de la Cruz"), "MC");
+        assert_eq!(initials("priya"), "PR");
+        assert_eq!(initials("Émile Zola"), "ÉZ");
+        assert_eq!(initials("  "), "");
+    }
 
     #[test]
     fn statuses_read_as_words() {

@@ -133,7 +133,13 @@ pub async fn run_once(scenario: Scenario, ctx: &CeilingContext) -> Result<(), Se
     };
     match scenario {
         Scenario::Board => {
-            board::columns(db, &board::BoardFilter::default(), None).await?;
+            board::columns(
+                db,
+                &board::BoardFilter::default(),
+                None,
+                &[crate::domain::work_item::Status::Cancelled],
+            )
+            .await?;
         }
         Scenario::WorkList => {
             list::list(db, &list_query::ListQuery::default()).await?;

@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use super::{
     input::{NewWorkItem, enum_field, time_field, uuid_field},
-    support::{audit_groups, check_people, rank_at_end, replace_checklist, replace_tags},
+    support::{
+        audit_groups, check_people, rank_at_end, rank_at_top, replace_checklist, replace_tags,
+    },
     view::WorkItemView,
 };
 use crate::{
@@ -36,11 +38,31 @@ struct TemplateParts {
     subtasks: Vec<template_subtask::Model>,
 }
 
-/// Creates a work item. Every field is checked before anything is written.
+/// Where a new item lands in its board column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Below every card (the API, forms, cadences).
+    End,
+    /// Above every card (a card added on the board, where people look first).
+    Top,
+}
+
+/// Creates a work item at the end of its column. Every field is checked before anything is
+/// written.
 pub async fn create(
     db: &Db,
     actor: &Actor,
     input: NewWorkItem,
+) -> Result<WorkItemView, ServiceError> {
+    create_placed(db, actor, input, Placement::End).await
+}
+
+/// Creates a work item at `placement` in its column.
+pub async fn create_placed(
+    db: &Db,
+    actor: &Actor,
+    input: NewWorkItem,
+    placement: Placement,
 ) -> Result<WorkItemView, ServiceError> {
     let mut errors = FieldErrors::default();
     let template_id = input
@@ -267,7 +289,10 @@ pub async fn create(
         proofed_by_id: Set(None),
         tbp_graphics_location: Set(graphics),
         qc_notes: Set(qc_notes),
-        rank: Set(rank_at_end(&txn, status).await?),
+        rank: Set(match placement {
+            Placement::End => rank_at_end(&txn, status).await?,
+            Placement::Top => rank_at_top(&txn, status).await?,
+        }),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

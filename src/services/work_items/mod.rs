@@ -25,7 +25,7 @@ mod support;
 mod update;
 pub mod view;
 
-pub use create::create;
+pub use create::{Placement, create, create_placed};
 pub use update::update;
 pub use view::WorkItemView;
 

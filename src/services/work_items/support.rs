@@ -63,6 +63,23 @@ pub async fn rank_at_end(
     Ok(rank::between(last.as_deref(), None))
 }
 
+/// A rank before every card of `status`'s column.
+pub async fn rank_at_top(
+    conn: &impl ConnectionTrait,
+    status: Status,
+) -> Result<String, ServiceError> {
+    let first: Option<String> = work_item::Entity::find()
+        .select_only()
+        .column(work_item::Column::Rank)
+        .filter(work_item::Column::Status.eq(status))
+        .order_by_asc(work_item::Column::Rank)
+        .limit(1)
+        .into_tuple::<String>()
+        .one(conn)
+        .await?;
+    Ok(rank::between(None, first.as_deref()))
+}
+
 /// A rank right after `after` (or at the top when `None`) within `status`'s column.
 pub async fn rank_after(
     conn: &impl ConnectionTrait,

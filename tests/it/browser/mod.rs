@@ -3,6 +3,7 @@
 //! they test pages and app.js, not the database. Without Chromium they fail (never skip), since
 //! CI installs it. `cargo test --test it browser` runs just these.
 
+mod board;
 mod driver;
 pub mod item_page;
 mod layout;

@@ -255,7 +255,7 @@ async fn day_of_work_in_two_browsers() {
             30,
             "Priya's card to show the approval",
             "const c = document.querySelector(arguments[0]); return !!c && !c.querySelector('.card-error') \
-             && !!c.querySelector('.badge-ok');",
+             && !!c.querySelector('.chip-ok');",
             vec![json!(card)],
         )
         .await;

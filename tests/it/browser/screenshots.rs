@@ -38,6 +38,9 @@ pub(super) const PAGES: &[(&str, &str)] = &[
 ];
 
 const DESKTOP_WIDTH: u32 = 1440;
+/// A small laptop or a tablet on its side: the pages whose layout changes most are shot here too.
+const LAPTOP_WIDTH: u32 = 1024;
+const LAPTOP_PAGES: &[&str] = &["board", "calendar"];
 pub(super) const PHONE_WIDTH: u32 = 390;
 
 async fn shoot_all(app: &TestApp, browser: &Browser, scheme: Scheme, dir: &Path) -> Vec<String> {
@@ -69,6 +72,11 @@ async fn shoot_all(app: &TestApp, browser: &Browser, scheme: Scheme, dir: &Path)
         assert!(!heading.trim().is_empty(), "{name} has a heading");
         browser.screenshot(dir, name, scheme, DESKTOP_WIDTH).await;
         made.push(format!("{name}-{}.png", scheme.name()));
+        if LAPTOP_PAGES.contains(name) {
+            let laptop = format!("{name}-1024");
+            browser.screenshot(dir, &laptop, scheme, LAPTOP_WIDTH).await;
+            made.push(format!("{laptop}-{}.png", scheme.name()));
+        }
         let phone = format!("{name}-phone");
         browser.screenshot(dir, &phone, scheme, PHONE_WIDTH).await;
         made.push(format!("{phone}-{}.png", scheme.name()));
