@@ -15,7 +15,10 @@ use crate::{
         entities::{api_token, user},
         time,
     },
-    domain::ids::{UserId, new_uuid},
+    domain::{
+        credential_name::CredentialName,
+        ids::{UserId, new_uuid},
+    },
     services::{
         ServiceError,
         audit::{self, Actor, AuditEntry},
@@ -34,19 +37,13 @@ pub async fn create(
     user_id: UserId,
     name: &str,
 ) -> Result<(String, api_token::Model), ServiceError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ServiceError::invalid(
-            "name",
-            "name must be 1 to 100 characters",
-        ));
-    }
+    let name = CredentialName::parse(name).map_err(|e| ServiceError::invalid("name", e.0))?;
     let token = tokens::generate(TOKEN_PREFIX);
     let txn = db.begin_write().await?;
     let model = api_token::ActiveModel {
         id: Set(new_uuid()),
         user_id: Set(user_id.0),
-        name: Set(name.to_string()),
+        name: Set(name.into_string()),
         token_hash: Set(tokens::hash(&token)),
         created_at: Set(time::now()),
         last_used_at: Set(None),

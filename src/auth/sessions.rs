@@ -1,7 +1,7 @@
 //! Server-side sessions: a random token in the cookie, its hash in the database, an absolute
 //! and an idle expiry, and revocation that takes effect on the next request.
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     sea_query::Expr,
@@ -34,6 +34,18 @@ impl SessionPolicy {
             absolute: TimeDelta::minutes(settings.session_max_minutes.into()),
         }
     }
+}
+
+/// How long a sign-in (or a later confirmation) counts as recent: sensitive actions need one
+/// this fresh, so a session left open all day cannot create credentials or change who may do
+/// what without the person proving again that it is them (see SECURITY.md, "Session
+/// lifetimes").
+pub const RECENT_SIGN_IN: TimeDelta = TimeDelta::minutes(10);
+
+/// Whether a session that last proved who it is at `authenticated_at` did so recently at
+/// `now`. A session with no time recorded (older than the column) is not recent.
+pub fn is_recent(authenticated_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    authenticated_at.is_some_and(|at| at <= now && now - at < RECENT_SIGN_IN)
 }
 
 /// `last_seen_at` is refreshed at most this often, so reads do not each cost a write.
@@ -73,6 +85,9 @@ pub async fn start(
         expires_at: Set(now + policy.absolute),
         ip: Set(ip),
         user_agent: Set(user_agent.map(|ua| ua.chars().take(300).collect())),
+        authenticated_at: Set(Some(now)),
+        confirm_token_hash: Set(None),
+        confirm_expires_at: Set(None),
     }
     .insert(conn)
     .await?;
@@ -173,4 +188,21 @@ pub async fn list(
         .order_by_desc(session::Column::LastSeenAt)
         .all(conn)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sign_in_is_recent_for_ten_minutes_and_a_missing_one_never() {
+        let now = time::now();
+        assert!(is_recent(Some(now), now));
+        assert!(is_recent(Some(now - TimeDelta::minutes(9)), now));
+        assert!(!is_recent(Some(now - RECENT_SIGN_IN), now));
+        assert!(!is_recent(Some(now - TimeDelta::hours(3)), now));
+        // A time in the future is not trusted (a clock set back, or a forged row).
+        assert!(!is_recent(Some(now + TimeDelta::minutes(1)), now));
+        assert!(!is_recent(None, now));
+    }
 }

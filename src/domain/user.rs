@@ -75,8 +75,8 @@ impl Email {
 }
 
 /// Unicode format characters: invisible, or reordering the text around them (bidi
-/// overrides). In an address they only serve to make one look like another.
-fn is_invisible_format(c: char) -> bool {
+/// overrides). In an address or a name they only serve to make one look like another.
+pub fn is_invisible_format(c: char) -> bool {
     matches!(c,
         '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
         | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')

@@ -32,6 +32,8 @@ pub enum AuthVia {
     Session {
         session_id: Uuid,
         csrf_token: String,
+        /// When the session last proved who it is (sign-in or confirmation).
+        authenticated_at: Option<chrono::DateTime<chrono::Utc>>,
     },
     ApiToken {
         token_id: Uuid,
@@ -48,6 +50,8 @@ pub struct CurrentUser {
     pub via: AuthVia,
     /// The zone the person chose, if they chose one.
     pub time_zone: Option<chrono_tz::Tz>,
+    /// Whether the person can sign in with a password (else only by emailed link).
+    pub has_password: bool,
 }
 
 impl CurrentUser {
@@ -59,6 +63,7 @@ impl CurrentUser {
             role: user.role.parse().unwrap_or(Role::Staff),
             via,
             time_zone: user.time_zone.as_deref().and_then(|z| z.parse().ok()),
+            has_password: user.password_hash.is_some(),
         }
     }
 
@@ -71,6 +76,17 @@ impl CurrentUser {
         match &self.via {
             AuthVia::Session { csrf_token, .. } => csrf_token,
             AuthVia::ApiToken { .. } => "",
+        }
+    }
+
+    /// Whether this request comes from a session that signed in or confirmed who it is within
+    /// the last [`sessions::RECENT_SIGN_IN`]. API tokens never count as recent.
+    pub fn signed_in_recently(&self) -> bool {
+        match &self.via {
+            AuthVia::Session {
+                authenticated_at, ..
+            } => sessions::is_recent(*authenticated_at, crate::db::time::now()),
+            AuthVia::ApiToken { .. } => false,
         }
     }
 
@@ -122,6 +138,7 @@ async fn resolve(parts: &mut Parts, app: &App) -> Result<Option<CurrentUser>, Ap
                             AuthVia::Session {
                                 session_id: found.session.id,
                                 csrf_token: found.session.csrf_token,
+                                authenticated_at: found.session.authenticated_at,
                             },
                         )
                     })
@@ -284,7 +301,7 @@ struct CsrfField {
     csrf: String,
 }
 
-fn parse_form<T: DeserializeOwned>(bytes: &Bytes) -> Result<(String, T), AppError> {
+pub(super) fn parse_form<T: DeserializeOwned>(bytes: &Bytes) -> Result<(String, T), AppError> {
     let CsrfField { csrf } = serde_urlencoded::from_bytes(bytes)
         .map_err(|_| AppError::BadRequest("the form could not be read".to_string()))?;
     let form = serde_urlencoded::from_bytes(bytes)
@@ -292,13 +309,13 @@ fn parse_form<T: DeserializeOwned>(bytes: &Bytes) -> Result<(String, T), AppErro
     Ok((csrf, form))
 }
 
-async fn read_body(request: Request, app: &App) -> Result<Bytes, AppError> {
+pub(super) async fn read_body(request: Request, app: &App) -> Result<Bytes, AppError> {
     Bytes::from_request(request, app)
         .await
         .map_err(|_| AppError::PayloadTooLarge)
 }
 
-fn expired_form() -> AppError {
+pub(super) fn expired_form() -> AppError {
     AppError::BadRequest("This form has expired. Go back, reload the page and try again.".into())
 }
 

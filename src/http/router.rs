@@ -40,6 +40,16 @@ fn routes() -> Routes {
         .get("/auth/verify", Public, auth::get_verify)
         .post("/auth/verify", Public, auth::post_verify)
         .post("/auth/signout", SignedIn, auth::post_signout)
+        .get(
+            "/auth/confirm",
+            SignedIn,
+            super::pages::confirm::get_confirm,
+        )
+        .post(
+            "/auth/confirm",
+            SignedIn,
+            super::pages::confirm::post_confirm,
+        )
         // Pages
         .get("/", SignedIn, super::pages::dashboard::get_dashboard)
         .get("/profile", SignedIn, profile::get_profile)

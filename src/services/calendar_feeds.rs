@@ -28,6 +28,7 @@ use crate::{
         time,
     },
     domain::{
+        credential_name::CredentialName,
         ids::{UserId, new_uuid},
         local_time,
         work_item::{Priority, Status},
@@ -82,8 +83,9 @@ pub struct CreatedFeedView {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewFeed {
-    /// Up to 100 characters (default "My items" or "All items").
-    #[schema(max_length = 100)]
+    /// Up to 100 characters, none of them invisible or reordering the text (blank: "My items"
+    /// or "All items").
+    #[schema(max_length = 100, pattern = "(credential-name-or-blank)")]
     pub name: Option<String>,
     /// `MINE` (the default) or `ALL`.
     #[schema(pattern = "^(MINE|ALL)$")]
@@ -124,28 +126,18 @@ pub async fn create(
         Some(raw @ ("MINE" | "ALL")) => raw,
         Some(_) => return Err(ServiceError::invalid("scope", "scope must be MINE or ALL")),
     };
-    if input
-        .name
-        .as_deref()
-        .is_some_and(|n| n.chars().count() > 100)
-    {
-        return Err(ServiceError::invalid(
-            "name",
-            "name must be at most 100 characters",
-        ));
-    }
     let default_name = if scope == "ALL" {
         "All items"
     } else {
         "My items"
     };
-    let name = input
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .unwrap_or(default_name)
-        .to_string();
+    // A blank name takes the default; any other is held to the credential-name rules.
+    let name = match input.name.as_deref().filter(|n| !n.trim().is_empty()) {
+        Some(raw) => CredentialName::parse(raw)
+            .map_err(|e| ServiceError::invalid("name", e.0))?
+            .into_string(),
+        None => default_name.to_string(),
+    };
     let token = tokens::generate(TOKEN_PREFIX);
     let txn = db.begin_write().await?;
     let feed = calendar_feed::ActiveModel {

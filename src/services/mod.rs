@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod palette;
 pub mod people;
 pub mod rate_limits;
+pub mod reauth;
 pub mod signin;
 pub mod stats;
 pub mod subtasks;

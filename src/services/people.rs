@@ -75,15 +75,39 @@ pub struct PersonChanges {
     pub active: Option<bool>,
 }
 
+/// Whether `changes` would change what `target` may do (their role, or whether they can sign
+/// in at all): such changes need an admin who signed in recently. A rename does not.
+pub async fn changes_authority(
+    conn: &impl ConnectionTrait,
+    target: Uuid,
+    changes: &PersonChanges,
+) -> Result<bool, ServiceError> {
+    let current = user::Entity::find_by_id(target)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let role_differs = changes
+        .role
+        .as_deref()
+        .is_some_and(|role| role != current.role);
+    let activation_differs = changes
+        .active
+        .is_some_and(|active| active != current.active);
+    Ok(role_differs || activation_differs)
+}
+
 /// Applies `changes` to `target`. The last active admin can be neither demoted nor
 /// deactivated; a role change or deactivation ends the person's sessions in the same
-/// transaction.
+/// transaction, and is refused unless the admin `recently_signed_in` (checked against the row
+/// as read and locked in the write, so a change made meanwhile by someone else cannot slip
+/// through).
 pub async fn update(
     db: &Db,
     admin: UserId,
     client: &ClientInfo,
     target: Uuid,
     changes: PersonChanges,
+    recently_signed_in: bool,
 ) -> Result<user::Model, ServiceError> {
     let mut errors = FieldErrors::default();
     let name = changes
@@ -98,6 +122,7 @@ pub async fn update(
 
     let txn = db.begin_write().await?;
     let current = user::Entity::find_by_id(target)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -116,6 +141,12 @@ pub async fn update(
     }
     let role_changed = new_role != current.role;
     let activation_changed = new_active != current.active;
+    if (role_changed || activation_changed) && !recently_signed_in {
+        return Err(ServiceError::NotAllowed(
+            "confirm it's you first: a change of role or activation needs a recent sign-in"
+                .to_string(),
+        ));
+    }
 
     let mut model: user::ActiveModel = current.clone().into();
     if let Some(name) = &name {

@@ -72,6 +72,8 @@ mod people_race;
 mod people_zones;
 mod qc_rules;
 mod readiness;
+mod reauth;
+mod reauth_link;
 mod route_matrix;
 mod security_attacks;
 mod security_doc;

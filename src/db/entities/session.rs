@@ -21,6 +21,13 @@ pub struct Model {
     pub ip: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub user_agent: Option<String>,
+    /// When this session last proved who it is: at sign-in, and again at each confirmation
+    /// asked for before a sensitive action. NULL for sessions older than this column.
+    pub authenticated_at: Option<DateTimeUtc>,
+    /// The hash of a pending emailed confirmation link (people without a password).
+    #[sea_orm(column_type = "Text")]
+    pub confirm_token_hash: Option<String>,
+    pub confirm_expires_at: Option<DateTimeUtc>,
 }
 
 /// A session belongs to its user (deleted with them).

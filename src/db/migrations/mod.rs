@@ -20,6 +20,7 @@ mod m0013_live_notify;
 mod m0014_person_time_zone;
 mod m0015_view_indexes;
 mod m0016_item_numbers;
+mod m0017_session_confirmation;
 
 /// Every migration, in the order it is applied. Applied ones are recorded in the `seaql_migrations`
 /// table under their file names (`m0001_people`, ...).
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             // Landed after m0015: listed in the order databases receive them.
             Box::new(m0014_person_time_zone::Migration),
             Box::new(m0016_item_numbers::Migration),
+            Box::new(m0017_session_confirmation::Migration),
         ]
     }
 }

@@ -46,6 +46,8 @@ pub async fn create_calendar_feed(
     client: ClientInfo,
     ApiJson(body): ApiJson<NewFeed>,
 ) -> Result<impl IntoResponse, AppError> {
+    // A feed URL is a credential of its own that outlives the token or session making it.
+    crate::http::reauth::require_recent(&user)?;
     let actor = client.actor_for(&user);
     let created = calendar_feeds::create(&app.db, &actor, &app.settings, user.id, body).await?;
     Ok((StatusCode::CREATED, respond::data(created)))

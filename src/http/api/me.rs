@@ -84,8 +84,8 @@ pub async fn list_tokens(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTokenRequest {
-    /// 1–100 characters (trimmed).
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    /// 1–100 characters (trimmed), none of them invisible or reordering the text.
+    #[schema(min_length = 1, max_length = 100, pattern = "(credential-name)")]
     name: String,
 }
 
@@ -98,6 +98,8 @@ pub async fn create_token(
     client: ClientInfo,
     ApiJson(body): ApiJson<NewTokenRequest>,
 ) -> Result<impl IntoResponse, AppError> {
+    // A token cannot mint tokens, and a session left open must have signed in recently.
+    crate::http::reauth::require_recent(&user)?;
     let (token, model) =
         api_tokens::create(&app.db, &client.actor_for(&user), user.id, &body.name).await?;
     let data = TokenResponse {

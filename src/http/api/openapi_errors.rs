@@ -169,7 +169,11 @@ fn reason(status: u16) -> &'static str {
             "Malformed request: the body is not JSON, the query string cannot be read, or an id in the path is not an id"
         }
         401 => "Sign in required: no valid API token or session",
-        403 => "Not allowed: admins only, or a cookie-authenticated write from another origin",
+        403 => {
+            "Not allowed: admins only, a cookie-authenticated write from another origin, or a \
+             sensitive action (a new token or feed, a change of someone's authority) by an API \
+             token or by a session that did not sign in within the last 10 minutes"
+        }
         404 => "Unknown: nothing has this id",
         413 => "The body is larger than 1 MiB",
         415 => "Send JSON with Content-Type: application/json",

@@ -16,6 +16,24 @@ const SPACE: &str = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u20
 /// The marker a field's annotation uses for "not blank".
 const NOT_BLANK_MARKER: &str = r"\S";
 
+/// Invisible and text-direction characters, refused in credential names
+/// (`domain::credential_name`).
+const INVISIBLE: &str =
+    r"\xad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb";
+/// The markers for a credential name: not blank, or blank for the default.
+const NAME_MARKER: &str = "(credential-name)";
+const NAME_OR_BLANK_MARKER: &str = "(credential-name-or-blank)";
+
+/// A credential name: no control, invisible or text-direction character, not only spaces.
+fn name(blank_allowed: bool) -> String {
+    let hidden = format!("{CONTROL}{INVISIBLE}");
+    if blank_allowed {
+        format!("^[^{hidden}]*$")
+    } else {
+        format!("^[^{hidden}]*[^{hidden}{SPACE}][^{hidden}]*$")
+    }
+}
+
 /// Any text without control characters.
 fn text() -> String {
     format!("^[^{CONTROL}]*$")
@@ -120,6 +138,8 @@ fn walk(schema: &mut Value) {
         let pattern = match object.get("pattern").and_then(Value::as_str) {
             None => Some(text()),
             Some(NOT_BLANK_MARKER) => Some(not_blank()),
+            Some(NAME_MARKER) => Some(name(false)),
+            Some(NAME_OR_BLANK_MARKER) => Some(name(true)),
             Some(_) => None,
         };
         if let Some(pattern) = pattern {

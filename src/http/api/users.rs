@@ -21,6 +21,7 @@ use crate::{
     http::{
         error::AppError,
         extract::{ApiJson, CurrentUser, RequireAdmin},
+        reauth::require_recent,
     },
     services::{
         people::{self, PersonChanges},
@@ -106,6 +107,9 @@ pub async fn create_user(
     client: ClientInfo,
     ApiJson(body): ApiJson<InviteRequest>,
 ) -> Result<impl IntoResponse, AppError> {
+    if body.role == Role::Admin.as_str() {
+        require_recent(&admin)?;
+    }
     let new_user = NewUser {
         email: body.email,
         name: body.name,
@@ -157,7 +161,11 @@ pub async fn patch_user(
         role: body.role,
         active: body.active,
     };
-    let updated = people::update(&app.db, admin.id, &client, id, changes).await?;
+    if people::changes_authority(app.db.conn(), id, &changes).await? {
+        require_recent(&admin)?;
+    }
+    let recent = admin.signed_in_recently();
+    let updated = people::update(&app.db, admin.id, &client, id, changes, recent).await?;
     Ok(respond::data(UserResponse::from(updated)))
 }
 
@@ -169,6 +177,7 @@ pub async fn revoke_user_sessions(
     client: ClientInfo,
     IdPath(id): IdPath,
 ) -> Result<impl IntoResponse, AppError> {
+    require_recent(&admin)?;
     let ended = people::end_sessions(&app.db, admin.id, &client, id).await?;
     Ok(respond::data(super::me::Ended { ended }))
 }

@@ -13,7 +13,8 @@ use crate::http::api::path_id::IdPath;
 use crate::{
     app::App,
     db::entities::user,
-    http::extract::{CsrfForm, RequireAdmin},
+    domain::user::Role,
+    http::{extract::RequireAdmin, reauth::ConfirmableForm},
     services::{
         people::{self, PersonChanges},
         signin::ClientInfo,
@@ -63,8 +64,15 @@ pub async fn post_admin_users(
     RequireAdmin(admin): RequireAdmin,
     client: ClientInfo,
     headers: HeaderMap,
-    CsrfForm { form, .. }: CsrfForm<InviteForm>,
+    mut sent: ConfirmableForm<InviteForm>,
 ) -> Response {
+    // Making someone an admin hands out authority: it needs a recent sign-in.
+    if sent.form.role == Role::Admin.as_str()
+        && let Err(page) = sent.confirmed(&app).await
+    {
+        return page;
+    }
+    let form = sent.form;
     let new_user = NewUser {
         email: form.email,
         name: form.name,
@@ -108,14 +116,28 @@ pub async fn post_admin_user(
     IdPath(id): IdPath,
     client: ClientInfo,
     headers: HeaderMap,
-    CsrfForm { form, .. }: CsrfForm<PersonForm>,
+    mut sent: ConfirmableForm<PersonForm>,
 ) -> Response {
     let changes = PersonChanges {
-        name: form.name,
-        role: form.role,
-        active: form.active.map(|v| v == "true"),
+        name: sent.form.name.clone(),
+        role: sent.form.role.clone(),
+        active: sent.form.active.as_deref().map(|v| v == "true"),
     };
-    match people::update(&app.db, admin.id, &client, id, changes).await {
+    // A rename goes straight through; a change of role or activation needs a recent sign-in.
+    match people::changes_authority(app.db.conn(), id, &changes).await {
+        Ok(true) => {
+            if let Err(page) = sent.confirmed(&app).await {
+                return page;
+            }
+        }
+        Ok(false) => {}
+        Err(error) => {
+            let chrome = Chrome::new(Some(&admin), &headers);
+            return error_page(&app.settings, &chrome, error.into());
+        }
+    }
+    let recent = sent.user.signed_in_recently();
+    match people::update(&app.db, admin.id, &client, id, changes, recent).await {
         Ok(updated) => redirect_with_flash(
             &app.settings,
             "/admin/users",
@@ -142,8 +164,12 @@ pub async fn post_admin_user_sessions_revoke(
     IdPath(id): IdPath,
     client: ClientInfo,
     headers: HeaderMap,
-    CsrfForm { form, .. }: CsrfForm<EndSessionsForm>,
+    mut sent: ConfirmableForm<EndSessionsForm>,
 ) -> Response {
+    if let Err(page) = sent.confirmed(&app).await {
+        return page;
+    }
+    let form = sent.form;
     if form.confirm.as_deref() != Some("yes") {
         return redirect_with_flash(
             &app.settings,

@@ -118,7 +118,7 @@ pub struct EmailLinkForm {
 }
 
 /// Counts an attempt against the shared sign-in limits (a refusal is audited there).
-async fn check_limits(
+pub(super) async fn check_limits(
     app: &App,
     attempt: Attempt,
     client: &ClientInfo,

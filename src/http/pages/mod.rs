@@ -19,6 +19,7 @@ pub mod board_view;
 pub mod cadences;
 pub mod calendar;
 pub mod charts;
+pub mod confirm;
 pub mod dashboard;
 pub mod errors;
 pub mod event_detail;

@@ -20,6 +20,7 @@ use crate::{
         error::AppError,
         extract::{CsrfForm, CurrentUser},
         pages::auth::EmptyForm,
+        reauth::ConfirmableForm,
     },
     services::{
         ServiceError,
@@ -177,8 +178,12 @@ pub async fn post_profile_token(
     State(app): State<App>,
     client: ClientInfo,
     headers: HeaderMap,
-    CsrfForm { user, form }: CsrfForm<TokenForm>,
+    mut sent: ConfirmableForm<TokenForm>,
 ) -> Response {
+    if let Err(page) = sent.confirmed(&app).await {
+        return page;
+    }
+    let ConfirmableForm { user, form, .. } = sent;
     let result =
         match api_tokens::create(&app.db, &client.actor_for(&user), user.id, &form.name).await {
             Ok((token, _)) => profile_page(&app, &user, &headers, Some(token), None).await,
@@ -265,8 +270,28 @@ pub async fn post_profile_password(
     State(app): State<App>,
     client: ClientInfo,
     headers: HeaderMap,
-    CsrfForm { user, form }: CsrfForm<PasswordChangeForm>,
+    mut sent: ConfirmableForm<PasswordChangeForm>,
 ) -> Response {
+    // With a password, the current one typed into this form is the confirmation (checked
+    // below, under the sign-in limits); without one, setting a first password is confirmed
+    // like any other sensitive change.
+    if !sent.user.has_password
+        && let Err(page) = sent.confirmed(&app).await
+    {
+        return page;
+    }
+    let ConfirmableForm { user, form, .. } = sent;
+    if user.has_password
+        && let Err(error) = super::auth::check_limits(
+            &app,
+            crate::services::rate_limits::Attempt::Password,
+            &client,
+            crate::domain::user::Email::parse(&user.email).ok().as_ref(),
+        )
+        .await
+    {
+        return error_page(&app.settings, &Chrome::new(Some(&user), &headers), error);
+    }
     let change = users::PasswordChange {
         current: form.current_password.as_deref(),
         new_password: &form.new_password,
@@ -353,8 +378,12 @@ pub async fn post_profile_calendar_feed(
     State(app): State<App>,
     client: ClientInfo,
     headers: HeaderMap,
-    CsrfForm { user, form }: CsrfForm<CalendarFeedForm>,
+    mut sent: ConfirmableForm<CalendarFeedForm>,
 ) -> Response {
+    if let Err(page) = sent.confirmed(&app).await {
+        return page;
+    }
+    let ConfirmableForm { user, form, .. } = sent;
     let input = NewFeed {
         name: form.name,
         scope: form.scope,

@@ -4,6 +4,7 @@
 //! CI installs it. `cargo test --test it browser` runs just these.
 
 mod board;
+mod confirm_step;
 mod driver;
 pub mod item_page;
 mod layout;
