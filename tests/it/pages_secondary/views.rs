@@ -37,7 +37,7 @@ async fn the_dashboard_shows_what_needs_me(backend: Backend) {
     );
     assert!(waiting_list.contains(&format!(
         "href=\"/work/{}\"",
-        waiting["id"].as_str().unwrap()
+        waiting["key"].as_str().unwrap()
     )));
     assert!(waiting_list.contains("data-nav-item"));
     let due = section(&html, "id=\"due-soon\"", "</section>");
