@@ -42,6 +42,17 @@ def sign_in(email, password):
     start = page.index(marker) + len(marker)
     form = {"_csrf": page[start:start + 64], "email": email, "password": password, "next": "/"}
     browser.open(BASE + "/auth/signin/password", data=urllib.parse.urlencode(form).encode())
+    return browser
+
+
+def session_new_id(browser, path, body):
+    """Creates a row through a fresh session: credentials (tokens, feeds) are minted only by a
+    person who signed in moments ago, never by an API token."""
+    request = urllib.request.Request(BASE + path, data=json.dumps(body).encode(), method="POST")
+    request.add_header("Content-Type", "application/json")
+    request.add_header("Origin", BASE)
+    with browser.open(request) as response:
+        return json.loads(response.read())["data"]["id"]
 
 
 ids = {}
@@ -76,11 +87,10 @@ rule = {"name": "Fuzz rule", "eventType": "fuzz.never", "action": "TRIAGE"}
 ids["RULE_ID"] = new_id("POST", "/api/admin/integration-rules", rule)
 ids["RULE_DELETE_ID"] = new_id("POST", "/api/admin/integration-rules", dict(rule, name="Fuzz rule to delete"))
 
-ids["FEED_DELETE_ID"] = new_id("POST", "/api/calendar/feeds", {"name": "Fuzz feed"})
-ids["TOKEN_DELETE_ID"] = new_id("POST", "/api/tokens", {"name": "Fuzz token to delete"})
-
 # The fuzzer uses a token, never a session: no operation creates one to delete.
-sign_in(EMAIL, PASSWORD)
+browser = sign_in(EMAIL, PASSWORD)
+ids["FEED_DELETE_ID"] = session_new_id(browser, "/api/calendar/feeds", {"name": "Fuzz feed"})
+ids["TOKEN_DELETE_ID"] = session_new_id(browser, "/api/tokens", {"name": "Fuzz token to delete"})
 ids["SESSION_DELETE_ID"] = call("GET", "/api/sessions")["data"][0]["id"]
 
 # Events with no matching rule go to triage, where convert, dismiss and retry apply.

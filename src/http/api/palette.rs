@@ -15,6 +15,9 @@ use crate::{
     services::palette::{self, PaletteResults},
 };
 
+/// The longest search the palette takes (what a person types, never a pasted document).
+const MAX_QUERY_CHARS: usize = 100;
+
 #[derive(Debug, utoipa::IntoParams)]
 #[allow(dead_code)] // Describes the query for the API document; read by `query_pairs`.
 #[into_params(parameter_in = Query)]
@@ -37,6 +40,11 @@ pub async fn get_palette(
         .iter()
         .find(|(name, _)| name == "q")
         .map_or("", |(_, value)| value.as_str());
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "q: at most {MAX_QUERY_CHARS} characters"
+        )));
+    }
     let tz = crate::http::pages::zone(&app, &user);
     let found = palette::search(&app.db, user.id, tz, q).await?;
     Ok(respond::data(found))
