@@ -324,9 +324,38 @@ async fn token_create_command_prints_a_working_token(backend: Backend) {
     app.stop().await;
 }
 
+async fn the_token_card_links_to_the_api_document(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = personas::staff(&app).await;
+    let profile = staff
+        .client
+        .get(app.url("/profile"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        profile.contains(r#"<a href="/api/openapi.json">"#),
+        "the API token card says where the API is described"
+    );
+    let document = staff
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(document.status(), StatusCode::OK);
+    let document: Value = document.json().await.unwrap();
+    assert!(document["paths"]["/api/work-items"].is_object());
+    app.stop().await;
+}
+
 on_both_backends!(
     api_tokens_are_shown_once_work_as_bearer_and_can_be_revoked,
     cookie_api_writes_need_json_and_our_origin,
     form_posts_need_the_session_csrf_token,
     token_create_command_prints_a_working_token,
+    the_token_card_links_to_the_api_document,
 );
