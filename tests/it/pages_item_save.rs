@@ -146,4 +146,89 @@ async fn one_save_path_for_every_control(backend: Backend) {
     app.stop().await;
 }
 
-on_both_backends!(one_save_path_for_every_control);
+/// A time the clocks skip is refused in plain words and changes nothing, through the
+/// autosave, a plain form post and the new-item form; a time they pass twice is the earlier.
+async fn a_skipped_time_is_refused_and_a_repeated_one_is_the_earlier(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let priya = person(&app, "priya@example.com", "Priya Shah", "STAFF").await;
+    let zone = [("time_zone", "America/New_York")];
+    let chosen = priya.post_form(&app, "/profile/time-zone", &zone).await;
+    assert!(chosen.status().is_redirection(), "{}", chosen.status());
+    let created = create_item(
+        &app,
+        &priya,
+        json!({"title": "Spring", "dueAt": "2026-03-09T14:00:00Z"}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let gap = "2026-03-08 02:30";
+
+    let (status, body) = autosave(&app, &priya, id, &[("version", "1"), ("due_at", gap)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("Due: 02:30 does not exist on Sun 8 Mar 2026 in America/New York")
+            && message.contains("clocks jump from 02:00 to 03:00"),
+        "{message}"
+    );
+    assert_eq!(body["version"], 1);
+    let plain = priya
+        .post_form(
+            &app,
+            &format!("/work/{id}"),
+            &[("start_at", gap), ("title", "Moved")],
+        )
+        .await;
+    assert!(plain.status().is_redirection(), "{}", plain.status());
+    let (_, stored) = call(
+        &app,
+        &priya,
+        Method::GET,
+        &format!("/api/work-items/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(stored["data"]["version"], 1, "nothing saved: {stored}");
+    assert_eq!(stored["data"]["dueAt"], created["dueAt"]);
+    assert_eq!(stored["data"]["title"], "Spring");
+
+    let new = priya
+        .post_form(
+            &app,
+            "/work/new",
+            &[("title", "Gap"), ("type", "TASK"), ("due_at", gap)],
+        )
+        .await;
+    assert_eq!(new.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        new.text()
+            .await
+            .unwrap()
+            .contains("clocks jump from 02:00 to 03:00")
+    );
+
+    // 01:30 happens twice on 1 November: the first, in daylight time, without a word.
+    let (status, body) = autosave(
+        &app,
+        &priya,
+        id,
+        &[("version", "1"), ("due_at", "2026-11-01 01:30")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, stored) = call(
+        &app,
+        &priya,
+        Method::GET,
+        &format!("/api/work-items/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(stored["data"]["dueAt"], "2026-11-01T05:30:00Z");
+    app.stop().await;
+}
+
+on_both_backends!(
+    one_save_path_for_every_control,
+    a_skipped_time_is_refused_and_a_repeated_one_is_the_earlier
+);

@@ -3,7 +3,6 @@
 //! the same requests the API takes, so the rules are the API's rules.
 
 use axum::{extract::State, http::HeaderMap, response::Response};
-use chrono::{NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -11,7 +10,11 @@ use uuid::Uuid;
 use super::{Chrome, error_page, redirect_with_error, redirect_with_flash};
 use crate::{
     app::App,
-    domain::ids::WorkItemId,
+    domain::{
+        FieldErrors,
+        ids::WorkItemId,
+        local_time::{self as domain_time, TypedTimeError},
+    },
     http::{
         api::path_id::IdPath,
         extract::{CsrfForm, RequireAdmin},
@@ -19,30 +22,23 @@ use crate::{
     services::{ServiceError, comments, messages, signin::ClientInfo, subtasks, work_items},
 };
 
-/// A typed time (`2026-12-08 17:30`, 24-hour; the `T` form of `datetime-local` too; a date
-/// alone is its midnight) read in the person's zone, as RFC 3339; blank is `None`.
-pub fn local_time(raw: Option<&str>, tz: Tz) -> Option<String> {
-    let raw = raw?.trim();
-    if raw.is_empty() {
-        return None;
+/// A typed time (`2026-12-08 17:30`, 24-hour; see [`local_time::parse_typed`]) read in the
+/// person's zone, as RFC 3339; blank is `None`. Text that is not a time is passed on for the
+/// service to refuse; a time the clocks skip is refused here, in words for the page.
+pub fn local_time(raw: Option<&str>, tz: Tz) -> Result<Option<String>, String> {
+    let Some(raw) = raw else { return Ok(None) };
+    match domain_time::parse_typed(raw, tz) {
+        Ok(at) => Ok(at.map(|at| at.with_timezone(&tz).to_rfc3339())),
+        Err(TypedTimeError::NotATime) => Ok(Some(raw.trim().to_string())),
+        Err(TypedTimeError::Skipped(problem)) => Err(problem),
     }
-    let naive = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(raw, format).ok())
-        .or_else(|| {
-            chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .ok()
-                .and_then(|day| day.and_hms_opt(0, 0, 0))
-        })
-        .ok_or(());
-    match naive {
-        Ok(naive) => tz
-            .from_local_datetime(&naive)
-            .earliest()
-            .map(|t| t.to_rfc3339()),
-        // Let the service say what is wrong with it.
-        Err(_) => Some(raw.to_string()),
-    }
+}
+
+/// A skipped time as the field problem services report (`field` is the API's name).
+pub fn time_problem(field: &str, problem: String) -> ServiceError {
+    let mut errors = FieldErrors::default();
+    errors.add(field, problem);
+    ServiceError::Invalid(errors)
 }
 
 fn back(app: &App, item: Uuid, anchor: &str, message: &str) -> Response {
@@ -90,9 +86,13 @@ pub async fn post_item_subtask(
     headers: HeaderMap,
     CsrfForm { user, form }: CsrfForm<SubtaskForm>,
 ) -> Response {
+    let due_at = match local_time(form.due_at.as_deref(), super::zone(&app, &user)) {
+        Ok(due_at) => due_at,
+        Err(problem) => return refused(&app, &headers, &user, id, time_problem("dueAt", problem)),
+    };
     let input = subtasks::NewSubtask {
         title: form.title,
-        due_at: local_time(form.due_at.as_deref(), super::zone(&app, &user)),
+        due_at,
         ..Default::default()
     };
     match subtasks::create(&app.db, &client.actor_for(&user), WorkItemId(id), input).await {
@@ -249,12 +249,19 @@ mod tests {
     #[test]
     fn typed_times_are_24_hour_in_the_persons_zone() {
         let kolkata: chrono_tz::Tz = "Asia/Kolkata".parse().unwrap();
-        let at = |raw: &str| local_time(Some(raw), kolkata);
+        let at = |raw: &str| local_time(Some(raw), kolkata).unwrap();
         assert_eq!(at("2026-12-08 09:00").unwrap(), "2026-12-08T09:00:00+05:30");
         assert_eq!(at("2026-12-08T21:30").unwrap(), "2026-12-08T21:30:00+05:30");
         assert_eq!(at(" 2026-12-08 ").unwrap(), "2026-12-08T00:00:00+05:30");
         assert_eq!(at(""), None);
         // Not a time: passed on for the service to refuse.
         assert_eq!(at("9pm").unwrap(), "9pm");
+        // A time the clocks skip: refused here.
+        let skipped = local_time(Some("2026-03-08 02:30"), chrono_tz::America::New_York);
+        assert!(
+            skipped
+                .unwrap_err()
+                .contains("clocks jump from 02:00 to 03:00")
+        );
     }
 }

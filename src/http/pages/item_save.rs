@@ -74,6 +74,13 @@ pub async fn post_item(
     {
         return stale(&app, &user, &headers, &current, version, posted, json).await;
     }
+    let changes = match posted.changes(&current, tz) {
+        Ok(changes) => changes,
+        Err(fields) => {
+            let error = ServiceError::Invalid(fields);
+            return refused(&app, &user, &headers, id, tz, error, json).await;
+        }
+    };
     let decision = posted.decision();
     let verdict = decision.verdict.clone();
     let result = qc::save(
@@ -82,7 +89,7 @@ pub async fn post_item(
         user.role,
         WorkItemId(id),
         Some(current.version),
-        posted.changes(&current, tz),
+        changes,
         decision,
     )
     .await;

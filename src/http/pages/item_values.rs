@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{item_forms::local_time, present};
 use crate::{
-    domain::work_item_rules::ChecklistItem,
+    domain::{FieldErrors, work_item_rules::ChecklistItem},
     services::work_items::{WorkItemView, input::WorkItemChanges, qc::DecisionInput},
 };
 
@@ -178,25 +178,33 @@ impl Posted {
 
     /// The change this form asks for, against the item as stored. Times are read in `tz`, and
     /// a time that shows the same minute as the stored one is no change (the form has no
-    /// seconds).
-    pub fn changes(&self, current: &WorkItemView, tz: Tz) -> WorkItemChanges {
+    /// seconds). A time the clocks skip refuses the whole change.
+    pub fn changes(&self, current: &WorkItemView, tz: Tz) -> Result<WorkItemChanges, FieldErrors> {
         let shown = FormValues::of(current, tz);
+        let mut errors = FieldErrors::default();
         // Compared as times, not text: `2026-12-08T09:00` and `2026-12-08 09:00` are the same.
-        let time = |key: &str, shown: &str| {
-            let typed = local_time(Some(self.get(key)?), tz);
-            (typed != local_time(Some(shown), tz)).then_some(typed)
+        let mut time = |key: &str, field: &str, shown: &str| {
+            let typed = local_time(Some(self.get(key)?), tz)
+                .map_err(|problem| errors.add(field, problem))
+                .ok()?;
+            (typed != local_time(Some(shown), tz).unwrap_or_default()).then_some(typed)
         };
+        let start_at = time("start_at", "startAt", &shown.start_at);
+        let due_at = time("due_at", "dueAt", &shown.due_at);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         let waiting = self.optional("waiting_on_user_id");
         let reason = self.text("waiting_reason");
-        WorkItemChanges {
+        Ok(WorkItemChanges {
             title: self.text("title"),
             description: self.text("description"),
             item_type: self.text("type"),
             status: self.text("status"),
             priority: self.text("priority"),
             owner_id: self.optional("owner_id"),
-            start_at: time("start_at", &shown.start_at),
-            due_at: time("due_at", &shown.due_at),
+            start_at,
+            due_at,
             tags: self.get("tags").map(|t| {
                 t.split([' ', ','])
                     .filter(|t| !t.is_empty())
@@ -217,7 +225,7 @@ impl Posted {
             qc_notes: self.optional("qc_notes"),
             qc_checklist: self.checklist(&current.qc_checklist),
             ..Default::default()
-        }
+        })
     }
 
     /// A decision (Approve or Request changes) when one of those buttons sent the form.

@@ -142,14 +142,38 @@ pub async fn post_new_item(
     let tz = super::zone(&app, &user);
     let chosen = filled(form.template_id.clone());
     let title_echo = form.title.clone().unwrap_or_default();
+    let mut skipped = crate::domain::FieldErrors::default();
+    let mut time = |field: &str, raw: Option<&str>| {
+        local_time(raw, tz)
+            .map_err(|problem| skipped.add(field, problem))
+            .unwrap_or_default()
+    };
+    let (start_at, due_at) = (
+        time("startAt", form.start_at.as_deref()),
+        time("dueAt", form.due_at.as_deref()),
+    );
+    if !skipped.is_empty() {
+        let text = super::field_words::problems(&skipped);
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return page(
+            &app,
+            &user,
+            &headers,
+            status,
+            chosen,
+            title_echo,
+            Some(text),
+        )
+        .await;
+    }
     let input = NewWorkItem {
         template_id: chosen.clone(),
         title: filled(form.title),
         item_type: filled(form.item_type),
         priority: filled(form.priority),
         owner_id: filled(form.owner_id),
-        start_at: local_time(form.start_at.as_deref(), tz),
-        due_at: local_time(form.due_at.as_deref(), tz),
+        start_at,
+        due_at,
         client: filled(form.client),
         deliverable_type: filled(form.deliverable_type),
         tags: filled(form.tags).map(|t| {
