@@ -1,6 +1,8 @@
 //! Listing: every filter, sorting, keyset pages, full-text search and the CSV export.
 
 use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm_migration::MigratorTrait;
 use serde_json::json;
 
 use crate::{
@@ -118,6 +120,57 @@ async fn search_follows_edits_and_deletes(backend: Backend) {
     );
     call(&app, &admin, Method::DELETE, &path, None).await;
     assert!(titles(&list(&app, &admin, "q=investors").await.1).is_empty());
+    app.stop().await;
+}
+
+/// SQLite's full-text rows are keyed by the item's number, so a match is read from the index
+/// alone; rolling the migration back and forward again refills the table from the items.
+async fn search_is_keyed_by_item_number(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = personas::admin(&app).await;
+    create_item(&app, &admin, json!({"title": "Alpha interview"})).await;
+    create_item(
+        &app,
+        &admin,
+        json!({"title": "Beta", "client": "Interviewing Ltd"}),
+    )
+    .await;
+    let both = ["Alpha interview", "Beta"];
+    assert_eq!(titles(&list(&app, &admin, "q=interview").await.1), both);
+    let db = app.db();
+    if db.backend() == DbBackend::Sqlite {
+        let unkeyed = db
+            .conn()
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT (SELECT count(*) FROM pragma_table_info('work_items_fts') WHERE name = 'id') AS id_columns, \
+                 (SELECT count(*) FROM work_items w LEFT JOIN work_items_fts f ON f.rowid = w.number \
+                  WHERE f.rowid IS NULL) AS unmatched",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(unkeyed.try_get::<i64>("", "id_columns").unwrap(), 0);
+        assert_eq!(unkeyed.try_get::<i64>("", "unmatched").unwrap(), 0);
+    }
+    ops_desktop::db::Migrator::down(db.conn(), Some(1))
+        .await
+        .unwrap();
+    assert_eq!(titles(&list(&app, &admin, "q=interview").await.1), both);
+    ops_desktop::db::Migrator::up(db.conn(), None)
+        .await
+        .unwrap();
+    assert_eq!(titles(&list(&app, &admin, "q=interview").await.1), both);
+    create_item(
+        &app,
+        &admin,
+        json!({"title": "Gamma", "description": "an interview"}),
+    )
+    .await;
+    assert_eq!(
+        titles(&list(&app, &admin, "q=interview").await.1),
+        ["Alpha interview", "Beta", "Gamma"]
+    );
     app.stop().await;
 }
 
@@ -254,6 +307,7 @@ async fn csv_export_streams_the_same_filtered_list(backend: Backend) {
 on_both_backends!(
     filters_narrow_the_list,
     search_follows_edits_and_deletes,
+    search_is_keyed_by_item_number,
     pages_follow_each_sort_without_gaps_or_repeats,
     csv_export_streams_the_same_filtered_list,
 );

@@ -21,6 +21,7 @@ mod m0014_person_time_zone;
 mod m0015_view_indexes;
 mod m0016_item_numbers;
 mod m0017_session_confirmation;
+mod m0018_search_by_number;
 
 /// Every migration, in the order it is applied. Applied ones are recorded in the `seaql_migrations`
 /// table under their file names (`m0001_people`, ...).
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_person_time_zone::Migration),
             Box::new(m0016_item_numbers::Migration),
             Box::new(m0017_session_confirmation::Migration),
+            Box::new(m0018_search_by_number::Migration),
         ]
     }
 }

@@ -57,10 +57,11 @@ fn search_condition(backend: DbBackend, terms: &[String]) -> SimpleExpr {
                 .collect::<Vec<_>>()
                 .join(" ");
             Expr::cust_with_values(
-                // `+` keeps the id index out of it: a common word matches most items, and seeking
-                // each of them by id costs far more than walking the order's index and testing
-                // each entry against the matches.
-                "+work_items.id IN (SELECT id FROM work_items_fts WHERE work_items_fts MATCH ?)",
+                // The FTS rows are keyed by the item's number, so the matches are read from the
+                // index's doclists alone. `+` keeps the number index out of it: a common word
+                // matches most items, and seeking each of them costs far more than walking the
+                // order's index and testing each entry against the matches.
+                "+work_items.number IN (SELECT rowid FROM work_items_fts WHERE work_items_fts MATCH ?)",
                 [query],
             )
         }
