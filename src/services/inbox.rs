@@ -3,7 +3,9 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+    sea_query::{Alias, Expr, SelectStatement},
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -21,8 +23,12 @@ use crate::{
     },
 };
 
-/// Each inbox list shows at most this many items (the full lists are in `/api/work-items`).
-pub const INBOX_LIST_LIMIT: u64 = 200;
+/// Each inbox list shows its first this many items, and counts the rest: waiting on me in full
+/// at `/api/work-items?waitingOn=me`, the proofing queue at `/qc`.
+pub const INBOX_SHOWN: u64 = 10;
+
+/// The inbox's counts stop here: a count of this many means this many or more.
+pub const INBOX_COUNT_CAP: u64 = 1000;
 
 /// How many unread notifications the inbox shows.
 pub const INBOX_NOTIFICATIONS: u64 = 20;
@@ -46,11 +52,19 @@ pub struct WaitingItem {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Inbox {
-    /// Open items whose `waitingOnUserId` is me, oldest wait first.
+    /// The first 10 open items whose `waitingOnUserId` is me, oldest wait first.
+    #[schema(max_items = 10)]
     pub waiting_on_me: Vec<WaitingItem>,
-    /// Items awaiting proofing whose proofer is me, or nobody (and which I do not own: an
-    /// owner cannot approve their own item).
+    /// How many open items wait on me, counting up to 1,000 (1,000 means 1,000 or more).
+    #[schema(maximum = 1000)]
+    pub waiting_on_me_count: u64,
+    /// The first 10 items awaiting proofing whose proofer is me, or nobody (and which I do not
+    /// own: an owner cannot approve their own item), longest unchanged first.
+    #[schema(max_items = 10)]
     pub to_proof: Vec<WorkItemView>,
+    /// How many such items there are, counting up to 1,000.
+    #[schema(maximum = 1000)]
+    pub to_proof_count: u64,
     /// My newest unread notifications.
     pub notifications: Vec<NotificationView>,
     pub unread_count: u64,
@@ -67,7 +81,7 @@ pub async fn inbox(db: &Db, me: UserId) -> Result<Inbox, ServiceError> {
         )
         .order_by_asc(work_item::Column::WaitingSince)
         .order_by_asc(work_item::Column::Id)
-        .limit(INBOX_LIST_LIMIT)
+        .limit(INBOX_SHOWN)
         .into_model::<WorkItemRow>()
         .all(db.conn())
         .await?
@@ -84,6 +98,34 @@ pub async fn inbox(db: &Db, me: UserId) -> Result<Inbox, ServiceError> {
             }
         })
         .collect();
+    let to_proof = select_views(db.backend())
+        .filter(to_proof_by(me))
+        .order_by_asc(work_item::Column::UpdatedAt)
+        .order_by_asc(work_item::Column::Id)
+        .limit(INBOX_SHOWN)
+        .into_model::<WorkItemRow>()
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    let waiting_on_me_count = capped_count(db, waiting_on(me)).await?;
+    let to_proof_count =
+        capped_count(db, work_item::Entity::find().filter(to_proof_by(me))).await?;
+    let notifications = notifications::list(db.conn(), me, true, None, INBOX_NOTIFICATIONS).await?;
+    let unread_count = notifications::unread_count(db.conn(), me).await?;
+    Ok(Inbox {
+        waiting_on_me,
+        waiting_on_me_count,
+        to_proof,
+        to_proof_count,
+        notifications,
+        unread_count,
+    })
+}
+
+/// Items awaiting proofing that `me` may proof: mine to proof, or nobody's and not mine.
+fn to_proof_by(me: UserId) -> Condition {
     let mine_or_unassigned = Condition::any()
         .add(work_item::Column::ProoferId.eq(me.0))
         .add(
@@ -95,26 +137,31 @@ pub async fn inbox(db: &Db, me: UserId) -> Result<Inbox, ServiceError> {
                         .add(work_item::Column::OwnerId.ne(me.0)),
                 ),
         );
-    let to_proof = select_views(db.backend())
-        .filter(super::work_items::proofing::awaiting_proofing())
-        .filter(mine_or_unassigned)
-        .order_by_asc(work_item::Column::UpdatedAt)
-        .order_by_asc(work_item::Column::Id)
-        .limit(INBOX_LIST_LIMIT)
-        .into_model::<WorkItemRow>()
-        .all(db.conn())
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    let notifications = notifications::list(db.conn(), me, true, None, INBOX_NOTIFICATIONS).await?;
-    let unread_count = notifications::unread_count(db.conn(), me).await?;
-    Ok(Inbox {
-        waiting_on_me,
-        to_proof,
-        notifications,
-        unread_count,
-    })
+    Condition::all()
+        .add(super::work_items::proofing::awaiting_proofing())
+        .add(mine_or_unassigned)
+}
+
+/// How many items `select` finds, counting up to [`INBOX_COUNT_CAP`]: `SELECT COUNT(*) FROM
+/// (SELECT id ... LIMIT cap)`, so a long list costs at most the cap's index entries.
+async fn capped_count(
+    db: &Db,
+    select: sea_orm::Select<work_item::Entity>,
+) -> Result<u64, ServiceError> {
+    let ids = select
+        .select_only()
+        .column(work_item::Column::Id)
+        .limit(INBOX_COUNT_CAP)
+        .into_query();
+    let statement = SelectStatement::new()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(ids, Alias::new("capped"))
+        .to_owned();
+    let n: i64 = match db.conn().query_one(&statement).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(n.max(0) as u64)
 }
 
 /// The open items waiting on `me` (public so the benchmark can explain the same SQL). Open

@@ -167,12 +167,93 @@ async fn the_inbox_returns_items_to_proof(backend: Backend) {
         ["anyone's to proof", "in progress", "mine to proof"]
     );
     assert_eq!(inbox["data"]["toProof"][0]["proofStatus"], "PENDING");
+    assert_eq!(
+        inbox["data"]["toProofCount"], 3,
+        "the count follows the same rule"
+    );
     let (_, inbox) = send(&app, &admin, Method::GET, "/api/inbox", None).await;
     let mut to_proof = titles(&inbox["data"]["toProof"]);
     to_proof.sort();
     assert_eq!(
         to_proof,
         ["admin proofs", "anyone's to proof", "my own item"]
+    );
+    app.stop().await;
+}
+
+/// Each list shows its first ten and counts them all; everything waiting on me is the work
+/// list filtered by `waitingOn=me`, which the inbox page links to.
+async fn the_inbox_shows_the_first_ten_and_counts_the_rest(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let staff = personas::staff(&app).await;
+    let admin = personas::admin(&app).await;
+    let names: Vec<String> = (1..=12).map(|n| format!("wait {n:02}")).collect();
+    for name in &names {
+        create_item(
+            &app,
+            &admin,
+            json!({"title": name, "status": "PLANNED", "waitingOnUserId": staff.user.id, "waitingReason": "sign-off"}),
+        )
+        .await;
+    }
+    create_item(
+        &app,
+        &staff,
+        json!({"title": "not on me", "waitingOnUserId": admin.user.id, "waitingReason": "sign-off"}),
+    )
+    .await;
+
+    let (status, inbox) = send(&app, &staff, Method::GET, "/api/inbox", None).await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    assert_eq!(
+        titles(&inbox["data"]["waitingOnMe"]),
+        names[..10],
+        "the oldest ten waits"
+    );
+    assert_eq!(inbox["data"]["waitingOnMeCount"], 12);
+    assert_eq!(inbox["data"]["toProofCount"], 0);
+
+    let (status, all) = send(
+        &app,
+        &staff,
+        Method::GET,
+        "/api/work-items?waitingOn=me",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let mut listed = titles(&all["data"]);
+    listed.sort();
+    assert_eq!(listed, names);
+    let by_id = format!("/api/work-items?waitingOn={}", admin.user.id);
+    let (_, theirs) = send(&app, &staff, Method::GET, &by_id, None).await;
+    assert_eq!(titles(&theirs["data"]), ["not on me"]);
+    let (status, bad) = send(
+        &app,
+        &staff,
+        Method::GET,
+        "/api/work-items?waitingOn=nobody",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert!(bad.to_string().contains("waitingOn"), "{bad}");
+
+    let page = staff
+        .client
+        .get(app.url("/inbox"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"<span class="badge">12</span>"#), "{page}");
+    assert!(page.contains(r#"href="/work?waitingOn=me""#), "{page}");
+    assert!(page.contains("</span> wait 10</a>"), "{page}");
+    assert!(
+        !page.contains("</span> wait 11</a>"),
+        "only the first ten are listed"
     );
     app.stop().await;
 }
@@ -309,5 +390,6 @@ async fn notifications_are_paged_and_marked_read_one_s_own_only(backend: Backend
 on_both_backends!(
     the_inbox_returns_waiting_items,
     the_inbox_returns_items_to_proof,
+    the_inbox_shows_the_first_ten_and_counts_the_rest,
     notifications_are_paged_and_marked_read_one_s_own_only,
 );

@@ -43,6 +43,9 @@ pub struct ListParams {
     due_to: Option<String>,
     overdue: Option<bool>,
     waiting: Option<bool>,
+    /// Items waiting on this person: an id, or `me`.
+    #[param(rename = "waitingOn")]
+    waiting_on: Option<String>,
     #[param(rename = "needsProofing")]
     needs_proofing: Option<bool>,
     /// Words in the title, description or client.

@@ -136,13 +136,13 @@ async fn dashboard(
         name: &user.name,
         counts: counts(&numbers),
         waiting: rows(&mut mine.waiting_on_me.iter().map(|w| &w.item)),
-        waiting_more: mine.waiting_on_me.len().saturating_sub(SHOWN),
+        waiting_more: (mine.waiting_on_me_count as usize).saturating_sub(SHOWN),
         due_soon: rows(&mut due.items.iter()),
         due_soon_more: due.next_cursor.is_some(),
         due_soon_link: due_link(tz, now, true),
         due_week_link: due_link(tz, now, false),
         to_proof: rows(&mut mine.to_proof.iter()),
-        to_proof_more: mine.to_proof.len().saturating_sub(SHOWN),
+        to_proof_more: (mine.to_proof_count as usize).saturating_sub(SHOWN),
     };
     Ok(render(&app.settings, chrome, StatusCode::OK, &page))
 }

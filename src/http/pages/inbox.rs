@@ -67,9 +67,24 @@ struct InboxPage<'a> {
     chrome: &'a Chrome,
     csrf: &'a str,
     waiting: Vec<ItemRow>,
+    /// How many wait on me in all, as the page says it ("1,000+" past the cap).
+    waiting_count: String,
+    /// Whether more wait on me than the page lists.
+    waiting_more: bool,
     to_proof: Vec<ItemRow>,
+    to_proof_count: String,
+    to_proof_more: bool,
     notifications: Vec<NotificationRow>,
     unread: u64,
+}
+
+/// A section's count; the inbox stops counting at its cap.
+fn count_text(n: u64) -> String {
+    if n >= inbox::INBOX_COUNT_CAP {
+        format!("{}+", inbox::INBOX_COUNT_CAP)
+    } else {
+        n.to_string()
+    }
 }
 
 async fn inbox_page(
@@ -89,6 +104,10 @@ async fn inbox_page(
             .iter()
             .map(|w| ItemRow::new(&w.item, &names, tz, now))
             .collect(),
+        waiting_count: count_text(mine.waiting_on_me_count),
+        waiting_more: mine.waiting_on_me_count > mine.waiting_on_me.len() as u64,
+        to_proof_count: count_text(mine.to_proof_count),
+        to_proof_more: mine.to_proof_count > mine.to_proof.len() as u64,
         to_proof: mine
             .to_proof
             .iter()

@@ -133,6 +133,9 @@ fn filtered(
     if query.waiting {
         select = select.filter(work_item::Column::WaitingOnUserId.is_not_null());
     }
+    if let Some(person) = query.waiting_on {
+        select = select.filter(work_item::Column::WaitingOnUserId.eq(person));
+    }
     if query.needs_proofing {
         select = select.filter(work_item::Column::NeedsProofing.eq(true));
     }

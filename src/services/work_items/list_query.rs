@@ -103,6 +103,8 @@ pub struct ListQuery {
     pub due_to: Option<DateTime<Utc>>,
     pub overdue: bool,
     pub waiting: bool,
+    /// Open or closed items waiting on this person.
+    pub waiting_on: Option<Uuid>,
     pub needs_proofing: bool,
     pub q: Option<String>,
     pub sort: Sort,
@@ -126,6 +128,7 @@ impl Default for ListQuery {
             due_to: None,
             overdue: false,
             waiting: false,
+            waiting_on: None,
             needs_proofing: false,
             q: None,
             sort: Sort {
@@ -213,6 +216,18 @@ pub fn parse(pairs: &[(String, String)], me: UserId, tz: Tz) -> Result<ListQuery
             }
             "overdue" => query.overdue = flag(&mut errors, "overdue", raw),
             "waiting" => query.waiting = flag(&mut errors, "waiting", raw),
+            "waitingOn" => {
+                query.waiting_on = match raw {
+                    "me" => Some(me.0),
+                    id => match Uuid::parse_str(id) {
+                        Ok(id) => Some(id),
+                        Err(_) => {
+                            errors.add("waitingOn", "waitingOn must be a person's id or me");
+                            None
+                        }
+                    },
+                }
+            }
             "needsProofing" => query.needs_proofing = flag(&mut errors, "needsProofing", raw),
             "q" => query.q = Some(raw.to_string()).filter(|q| !q.is_empty()),
             "sort" => match Sort::parse(raw) {
