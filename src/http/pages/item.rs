@@ -143,9 +143,12 @@ pub async fn item_page(
         Ok(loaded) => loaded,
         Err(error) => return error_page(&app.settings, &chrome, error.into()),
     };
-    let may_decide = qc::may_decide(&app.db, user.id.0, user.role, WorkItemId(id))
-        .await
-        .unwrap_or(false);
+    // Only an item that needs proofing has a decision to make: the others skip reading the
+    // item and its audit trail again.
+    let may_decide = loaded.item.needs_proofing
+        && qc::may_decide(&app.db, user.id.0, user.role, WorkItemId(id))
+            .await
+            .unwrap_or(false);
     let tz = super::zone(app, user);
     let Loaded {
         item,
