@@ -9,6 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::tokens;
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::{
         Db,
@@ -55,7 +56,7 @@ pub async fn create(
         &txn,
         actor,
         AuditEntry {
-            action: "token.create",
+            action: AuditAction::TokenCreate,
             entity_type: "api_token",
             entity_id: Some(model.id),
             summary: Some(model.name.clone()),
@@ -103,7 +104,7 @@ pub async fn revoke(
         &txn,
         actor,
         AuditEntry {
-            action: "token.revoke",
+            action: AuditAction::TokenRevoke,
             entity_type: "api_token",
             entity_id: Some(token_id),
             ..AuditEntry::default()

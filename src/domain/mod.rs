@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+pub mod audit_action;
 pub mod credential_name;
 pub mod ids;
 pub mod item_key;

@@ -9,6 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{ServiceError, rate_limits};
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::{Db, entities::audit_log, time},
     domain::ids::{UserId, new_uuid},
@@ -30,15 +31,31 @@ impl Actor {
 }
 
 /// One thing that happened.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AuditEntry {
-    pub action: &'static str,
+    pub action: AuditAction,
     pub entity_type: &'static str,
     pub entity_id: Option<Uuid>,
     pub work_item_id: Option<Uuid>,
     pub summary: Option<String>,
     pub before: Option<Value>,
     pub after: Option<Value>,
+}
+
+/// Only so callers can write `..AuditEntry::default()` for the fields they leave empty: every
+/// caller names its action, so this one is always replaced.
+impl Default for AuditEntry {
+    fn default() -> Self {
+        AuditEntry {
+            action: AuditAction::AccessDenied,
+            entity_type: "",
+            entity_id: None,
+            work_item_id: None,
+            summary: None,
+            before: None,
+            after: None,
+        }
+    }
 }
 
 /// The longest summary kept, in characters; longer ones are cut and marked.
@@ -76,7 +93,7 @@ pub async fn record(
     audit_log::ActiveModel {
         id: Set(new_uuid()),
         actor_id: Set(actor.user_id.map(|id| id.0)),
-        action: Set(entry.action.to_string()),
+        action: Set(entry.action.as_str().to_string()),
         entity_type: Set(entry.entity_type.to_string()),
         entity_id: Set(entry.entity_id),
         work_item_id: Set(entry.work_item_id),
@@ -126,7 +143,7 @@ pub async fn record_refusal(db: &Db, actor: &Actor, what: &str) -> Result<(), Se
         db.conn(),
         actor,
         AuditEntry {
-            action: "access.denied",
+            action: AuditAction::AccessDenied,
             entity_type: "request",
             summary: Some(format!(
                 "refused {what} (further refusals within the minute are not recorded)"

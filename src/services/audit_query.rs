@@ -65,10 +65,47 @@ pub struct AuditQuery {
     pub cursor: Option<AuditCursor>,
 }
 
+/// An audit entry as its readers get it (the API leaves the address out). The action is the
+/// stored code: rows written by an older release may hold one this release does not know.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub id: Uuid,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<Uuid>,
+    pub work_item_id: Option<Uuid>,
+    pub summary: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<audit_log::Model> for AuditRecord {
+    fn from(entry: audit_log::Model) -> Self {
+        AuditRecord {
+            id: entry.id,
+            actor_id: entry.actor_id,
+            action: entry.action,
+            entity_type: entry.entity_type,
+            entity_id: entry.entity_id,
+            work_item_id: entry.work_item_id,
+            summary: entry.summary,
+            before: entry.before,
+            after: entry.after,
+            ip: entry.ip,
+            request_id: entry.request_id,
+            created_at: entry.created_at,
+        }
+    }
+}
+
 /// One page, newest first, and the cursor of the next (absent on the last page).
 #[derive(Debug, Clone)]
 pub struct AuditPage {
-    pub entries: Vec<audit_log::Model>,
+    pub entries: Vec<AuditRecord>,
     pub next_cursor: Option<String>,
 }
 
@@ -190,7 +227,7 @@ pub async fn list(db: &Db, query: &AuditQuery) -> Result<AuditPage, ServiceError
         .encode()
     });
     Ok(AuditPage {
-        entries,
+        entries: entries.into_iter().map(AuditRecord::from).collect(),
         next_cursor,
     })
 }

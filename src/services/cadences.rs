@@ -32,6 +32,7 @@ use crate::{
 mod generate;
 mod input;
 
+use crate::domain::audit_action::AuditAction;
 pub use generate::{GenerationReport, generate};
 pub use input::{CadenceInput, parse_preview_params};
 use input::{DEFAULT_LEAD_DAYS, parse};
@@ -200,7 +201,7 @@ pub async fn create(
         &txn,
         actor,
         AuditEntry {
-            action: "cadence.create",
+            action: AuditAction::CadenceCreate,
             entity_type: "cadence",
             entity_id: Some(view.id),
             summary: Some(view.name.clone()),
@@ -265,7 +266,7 @@ pub async fn update(
         &txn,
         actor,
         AuditEntry {
-            action: "cadence.update",
+            action: AuditAction::CadenceUpdate,
             entity_type: "cadence",
             entity_id: Some(id),
             summary: Some(after.name.clone()),
@@ -287,7 +288,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), ServiceError
         &txn,
         actor,
         AuditEntry {
-            action: "cadence.delete",
+            action: AuditAction::CadenceDelete,
             entity_type: "cadence",
             entity_id: Some(id),
             summary: Some(current.name.clone()),

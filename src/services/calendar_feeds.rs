@@ -19,6 +19,7 @@ use super::{
     audit::{self, Actor, AuditEntry},
     ics::{self, Calendar, Event, When},
 };
+use crate::domain::audit_action::AuditAction;
 use crate::{
     auth::tokens,
     config::Settings,
@@ -155,7 +156,7 @@ pub async fn create(
         &txn,
         actor,
         AuditEntry {
-            action: "calendar_feed.create",
+            action: AuditAction::CalendarFeedCreate,
             entity_type: "calendar_feed",
             entity_id: Some(feed.id),
             summary: Some(format!("{} ({})", feed.name, feed.scope)),
@@ -206,7 +207,7 @@ pub async fn revoke(db: &Db, actor: &Actor, owner: UserId, id: Uuid) -> Result<(
         &txn,
         actor,
         AuditEntry {
-            action: "calendar_feed.revoke",
+            action: AuditAction::CalendarFeedRevoke,
             entity_type: "calendar_feed",
             entity_id: Some(feed.id),
             summary: Some(feed.name),

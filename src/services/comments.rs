@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::{
         Db,
@@ -147,7 +148,7 @@ pub async fn create_in(
     record(
         txn,
         actor,
-        "comment.create",
+        AuditAction::CommentCreate,
         &saved,
         None,
         Some(&saved.body),
@@ -186,7 +187,7 @@ pub async fn update(
     record(
         &txn,
         actor,
-        "comment.update",
+        AuditAction::CommentUpdate,
         &saved,
         Some(&current.body),
         Some(&saved.body),
@@ -219,7 +220,7 @@ pub async fn delete(db: &Db, actor: &Actor, role: Role, id: Uuid) -> Result<(), 
     record(
         &txn,
         actor,
-        "comment.delete",
+        AuditAction::CommentDelete,
         &current,
         Some(&current.body),
         None,
@@ -365,7 +366,7 @@ async fn notify_mentioned(
 async fn record(
     txn: &DatabaseTransaction,
     actor: &Actor,
-    action: &'static str,
+    action: AuditAction,
     row: &comment::Model,
     before: Option<&String>,
     after: Option<&String>,

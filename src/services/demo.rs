@@ -21,6 +21,7 @@ use crate::{
 
 mod data;
 
+use crate::domain::audit_action::AuditAction;
 use data::{DEMO_ITEMS, DEMO_TEMPLATES, DEMO_USERS, DemoItem};
 
 /// A fresh password for the demo people: 96 random bits, so no installation shares one and
@@ -220,7 +221,7 @@ async fn insert_item(
             ..Default::default()
         },
         crate::services::audit::AuditEntry {
-            action: "work_item.create",
+            action: AuditAction::WorkItemCreate,
             entity_type: "work_item",
             entity_id: Some(id),
             work_item_id: Some(id),

@@ -35,6 +35,7 @@ pub mod digest;
 pub mod overdue;
 mod preferences;
 
+use crate::domain::audit_action::AuditAction;
 pub use preferences::{
     EmailMode, EmailPreferences, PreferencesInput, preferences, save_preferences,
 };
@@ -222,7 +223,7 @@ pub async fn send_immediate(
 /// Its email job gave up: the notification stays in the person's inbox, and the audit log says
 /// its email was never sent and why (once, however often this runs).
 pub async fn give_up(db: &Db, notification_id: Uuid, error: &str) -> Result<(), ServiceError> {
-    const ACTION: &str = "notification.email_failed";
+    const ACTION: AuditAction = AuditAction::NotificationEmailFailed;
     let Some(found) = notification::Entity::find_by_id(notification_id)
         .one(db.conn())
         .await?

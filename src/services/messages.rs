@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::{
         Db,
@@ -178,7 +179,7 @@ pub async fn create_with_delivery(
         &txn,
         actor,
         AuditEntry {
-            action: "message.create",
+            action: AuditAction::MessageCreate,
             entity_type: "message",
             entity_id: Some(saved.id),
             work_item_id: Some(parent.id),

@@ -16,6 +16,7 @@ use super::{
     signin::{self, ClientInfo},
     users::{self, NewUser},
 };
+use crate::domain::audit_action::AuditAction;
 use crate::{
     auth::sessions,
     config::Settings,
@@ -54,7 +55,7 @@ pub async fn invite(
         db.conn(),
         &actor(admin, client),
         AuditEntry {
-            action: "user.invite",
+            action: AuditAction::UserInvite,
             entity_type: "user",
             entity_id: Some(created.id),
             summary: Some(created.email.clone()),
@@ -163,7 +164,7 @@ pub async fn update(
             &txn,
             &who,
             AuditEntry {
-                action: "user.role_change",
+                action: AuditAction::UserRoleChange,
                 entity_type: "user",
                 entity_id: Some(target),
                 summary: Some(updated.email.clone()),
@@ -180,9 +181,9 @@ pub async fn update(
             &who,
             AuditEntry {
                 action: if new_active {
-                    "user.reactivate"
+                    AuditAction::UserReactivate
                 } else {
-                    "user.deactivate"
+                    AuditAction::UserDeactivate
                 },
                 entity_type: "user",
                 entity_id: Some(target),
@@ -242,7 +243,7 @@ pub async fn end_sessions(
         &txn,
         &actor(admin, client),
         AuditEntry {
-            action: "user.sessions_end",
+            action: AuditAction::UserSessionsEnd,
             entity_type: "user",
             entity_id: Some(target),
             summary: Some(person.email),

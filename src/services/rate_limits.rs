@@ -17,6 +17,7 @@ use super::{
     ServiceError,
     audit::{self, Actor, AuditEntry},
 };
+use crate::domain::audit_action::AuditAction;
 use crate::{
     auth::rate_limit::{self, Rule, Verdict, Window, bounded_key},
     config::Settings,
@@ -187,7 +188,7 @@ pub async fn check_attempt(
                     db.conn(),
                     actor,
                     AuditEntry {
-                        action: "ratelimit.hit",
+                        action: AuditAction::RateLimitHit,
                         entity_type: if attempt == Attempt::Password {
                             "signin"
                         } else {

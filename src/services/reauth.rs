@@ -16,6 +16,7 @@ use super::{
     signin::ClientInfo,
     users,
 };
+use crate::domain::audit_action::AuditAction;
 use crate::{
     auth::{passwords, tokens},
     config::Settings,
@@ -76,7 +77,7 @@ pub async fn with_password(
             db.conn(),
             &actor,
             entry(
-                "reauth.failure",
+                AuditAction::ReauthFailure,
                 asking,
                 "wrong password at the confirmation step",
             ),
@@ -126,7 +127,11 @@ pub async fn send_link(
     audit::record(
         &txn,
         &actor,
-        entry("reauth.link_sent", asking, "confirmation link emailed"),
+        entry(
+            AuditAction::ReauthLinkSent,
+            asking,
+            "confirmation link emailed",
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -200,7 +205,11 @@ pub async fn with_link(
         audit::record(
             db.conn(),
             &actor,
-            entry("reauth.success", asking, "confirmed by emailed link"),
+            entry(
+                AuditAction::ReauthSuccess,
+                asking,
+                "confirmed by emailed link",
+            ),
         )
         .await?;
     } else if rate_limits::first_in_window(db, &format!("audit:reauth-failure:{address}")).await? {
@@ -208,7 +217,7 @@ pub async fn with_link(
             db.conn(),
             &actor,
             entry(
-                "reauth.failure",
+                AuditAction::ReauthFailure,
                 asking,
                 "invalid, used, expired or another session's confirmation link (further failures \
                  from this address within the minute are not recorded)",
@@ -235,14 +244,14 @@ async fn confirmed(
     audit::record(
         &txn,
         &client.actor(Some(asking.user_id)),
-        entry("reauth.success", asking, how),
+        entry(AuditAction::ReauthSuccess, asking, how),
     )
     .await?;
     txn.commit().await?;
     Ok(())
 }
 
-fn entry(action: &'static str, asking: Asking<'_>, summary: &str) -> AuditEntry {
+fn entry(action: AuditAction, asking: Asking<'_>, summary: &str) -> AuditEntry {
     AuditEntry {
         action,
         entity_type: "session",

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use crate::domain::audit_action::AuditAction;
 use crate::{
     auth::{
         email_links, passwords,
@@ -83,7 +84,7 @@ pub async fn with_password(
                 db.conn(),
                 &client.actor(user_id),
                 AuditEntry {
-                    action: "signin.failure",
+                    action: AuditAction::SigninFailure,
                     entity_type: "user",
                     entity_id: user_id.map(|id| id.0),
                     summary: Some(format!("password sign-in refused for {email}")),
@@ -218,7 +219,7 @@ pub async fn with_link(
             db.conn(),
             &client.actor(None),
             AuditEntry {
-                action: "signin.failure",
+                action: AuditAction::SigninFailure,
                 entity_type: "email_link",
                 summary: Some(
                     "invalid, used or expired sign-in link (further failures from this address \
@@ -265,7 +266,7 @@ async fn complete_sign_in(
         &txn,
         &client.actor(Some(user_id)),
         AuditEntry {
-            action: "signin.success",
+            action: AuditAction::SigninSuccess,
             entity_type: "user",
             entity_id: Some(user.id),
             summary: Some(format!("signed in by {method}")),
@@ -290,7 +291,7 @@ pub async fn sign_out(
         &txn,
         &client.actor(Some(user_id)),
         AuditEntry {
-            action: "signout",
+            action: AuditAction::Signout,
             entity_type: "session",
             entity_id: Some(session_id),
             ..AuditEntry::default()

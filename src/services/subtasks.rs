@@ -39,6 +39,7 @@ use crate::{
 /// must stay short enough for that to be cheap.
 mod support;
 
+use crate::domain::audit_action::AuditAction;
 use support::*;
 
 pub const MAX_SUBTASKS_PER_ITEM: usize = 200;
@@ -181,7 +182,14 @@ pub async fn create(
     let mut order = others;
     order.insert(index, created.clone());
     renumber(&txn, &order, created.id).await?;
-    record(&txn, actor, "subtask.create", None, Some(&created)).await?;
+    record(
+        &txn,
+        actor,
+        AuditAction::SubtaskCreate,
+        None,
+        Some(&created),
+    )
+    .await?;
     if let Some(person) = created.assignee_id {
         notify_assignee(&txn, actor, person, &created, &parent).await?;
     }
@@ -248,7 +256,14 @@ pub async fn update(
         order.insert(saved.position as usize, saved.clone());
         renumber(&txn, &order, id).await?;
     }
-    record(&txn, actor, "subtask.update", Some(&current), Some(&saved)).await?;
+    record(
+        &txn,
+        actor,
+        AuditAction::SubtaskUpdate,
+        Some(&current),
+        Some(&saved),
+    )
+    .await?;
     if let Some(person) = new_assignee {
         notify_assignee(&txn, actor, person, &saved, &parent).await?;
     }
@@ -262,7 +277,14 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), ServiceError
     let (_, current, order) = load_locked(&txn, id).await?;
     subtask::Entity::delete_by_id(id).exec(&txn).await?;
     renumber(&txn, &order, id).await?;
-    record(&txn, actor, "subtask.delete", Some(&current), None).await?;
+    record(
+        &txn,
+        actor,
+        AuditAction::SubtaskDelete,
+        Some(&current),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

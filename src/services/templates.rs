@@ -32,6 +32,7 @@ use crate::{
 
 mod input;
 
+use crate::domain::audit_action::AuditAction;
 use input::{Parsed, parse};
 pub use input::{TemplateInput, TemplateSubtaskInput};
 
@@ -260,7 +261,7 @@ pub async fn create(
         &txn,
         actor,
         AuditEntry {
-            action: "template.create",
+            action: AuditAction::TemplateCreate,
             entity_type: "template",
             entity_id: Some(id),
             summary: Some(created.name.clone()),
@@ -311,7 +312,7 @@ pub async fn update(
             &txn,
             actor,
             AuditEntry {
-                action: "template.update",
+                action: AuditAction::TemplateUpdate,
                 entity_type: "template",
                 entity_id: Some(id.0),
                 summary: Some(after.name.clone()),
@@ -348,7 +349,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: TemplateId) -> Result<(), Servic
         &txn,
         actor,
         AuditEntry {
-            action: "template.delete",
+            action: AuditAction::TemplateDelete,
             entity_type: "template",
             entity_id: Some(id.0),
             summary: Some(before.name.clone()),

@@ -9,6 +9,7 @@ use super::{
     ServiceError,
     audit::{self, Actor, AuditEntry},
 };
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::{Db, entities::user, time},
     domain::ids::UserId,
@@ -69,7 +70,7 @@ pub async fn set(db: &Db, actor: &Actor, person: UserId, raw: &str) -> Result<Tz
         &txn,
         actor,
         AuditEntry {
-            action: "user.time_zone",
+            action: AuditAction::UserTimeZone,
             entity_type: "user",
             entity_id: Some(current.id),
             work_item_id: None,

@@ -12,6 +12,7 @@ use super::{
     ServiceError,
     audit::{self, Actor, AuditEntry},
 };
+use crate::domain::audit_action::AuditAction;
 use crate::{
     auth::passwords,
     db::{
@@ -199,7 +200,7 @@ pub async fn change_password(
         &txn,
         actor,
         AuditEntry {
-            action: "user.password_change",
+            action: AuditAction::UserPasswordChange,
             entity_type: "user",
             entity_id: Some(id.0),
             summary: Some(user.email.clone()),

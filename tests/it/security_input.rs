@@ -162,7 +162,7 @@ async fn audit_text_is_capped_for_every_writer(backend: Backend) {
             request_id: Some("r".repeat(10_000)),
         },
         audit::AuditEntry {
-            action: "test.long",
+            action: ops_desktop::domain::audit_action::AuditAction::WebhookRejected,
             entity_type: "test",
             summary: Some("s".repeat(1_000_000)),
             after: Some(json!({"blob": "b".repeat(2_000_000)})),
@@ -171,7 +171,7 @@ async fn audit_text_is_capped_for_every_writer(backend: Backend) {
     )
     .await
     .unwrap();
-    let row = audit::recent_by_action(app.db().conn(), "test.long", 1)
+    let row = audit::recent_by_action(app.db().conn(), "webhook.rejected", 1)
         .await
         .unwrap()
         .remove(0);

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::db::entities::audit_log;
+use crate::{db::entities::audit_log, services::audit_query::AuditRecord};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -24,6 +24,24 @@ pub struct AuditView {
 
 impl From<audit_log::Model> for AuditView {
     fn from(entry: audit_log::Model) -> Self {
+        AuditView {
+            id: entry.id,
+            actor_id: entry.actor_id,
+            action: entry.action,
+            entity_type: entry.entity_type,
+            entity_id: entry.entity_id,
+            work_item_id: entry.work_item_id,
+            summary: entry.summary,
+            before: entry.before,
+            after: entry.after,
+            request_id: entry.request_id,
+            created_at: entry.created_at,
+        }
+    }
+}
+
+impl From<AuditRecord> for AuditView {
+    fn from(entry: AuditRecord) -> Self {
         AuditView {
             id: entry.id,
             actor_id: entry.actor_id,

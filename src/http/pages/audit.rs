@@ -10,21 +10,24 @@ use axum::{
 };
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
-    Chrome, error_page,
+    Chrome,
+    audit_changes::{Change, Reader},
+    error_page,
     item_rows::{Names, When},
-    render,
+    present, render,
     template_form::Choice,
 };
 use crate::{
     app::App,
-    db::entities::audit_log,
-    domain::{FieldErrors, local_day_start},
+    domain::{FieldErrors, audit_action::AuditAction, local_day_start},
     http::{api::query::query_pairs, extract::RequireAdmin},
-    services::{audit_query, people},
+    services::{
+        audit_query::{self, AuditRecord},
+        people,
+    },
 };
 
 /// The filter form's values, as typed (kept to fill the form again).
@@ -137,13 +140,6 @@ impl Filters {
     }
 }
 
-/// One changed field of an entry.
-struct Change {
-    field: String,
-    before: String,
-    after: String,
-}
-
 /// An entry as the page shows it.
 struct EntryRow {
     when: When,
@@ -156,57 +152,26 @@ struct EntryRow {
     request_id: String,
 }
 
-const VALUE_CHARS: usize = 80;
-
-fn value_text(value: Option<&Value>) -> String {
-    let text = match value {
-        None | Some(Value::Null) => return "—".to_string(),
-        Some(Value::String(text)) => text.clone(),
-        Some(other) => other.to_string(),
-    };
-    if text.chars().count() > VALUE_CHARS {
-        let cut: String = text.chars().take(VALUE_CHARS - 1).collect();
-        format!("{cut}…")
-    } else {
-        text
+/// What the actor did, in words: "Created an item" (an action this release does not know,
+/// from an older one, shows its code rather than nothing).
+fn action_words(code: &str) -> String {
+    match code.parse::<AuditAction>() {
+        Ok(action) => present::sentence_case(action.label()),
+        Err(_) => code.to_string(),
     }
-}
-
-/// The fields of `before` and `after`, each once: those of `after` first, then any that only
-/// `before` has (a field that was cleared).
-fn changes(before: Option<&Value>, after: Option<&Value>) -> Vec<Change> {
-    let field_names = |value: Option<&Value>| -> Vec<String> {
-        match value {
-            Some(Value::Object(map)) => map.keys().cloned().collect(),
-            _ => Vec::new(),
-        }
-    };
-    let mut names = field_names(after);
-    for name in field_names(before) {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    names
-        .into_iter()
-        .map(|field| Change {
-            before: value_text(before.and_then(|b| b.get(&field))),
-            after: value_text(after.and_then(|a| a.get(&field))),
-            field,
-        })
-        .collect()
 }
 
 impl EntryRow {
-    fn new(entry: audit_log::Model, names: &Names, tz: Tz) -> EntryRow {
+    fn new(entry: AuditRecord, reader: &Reader) -> EntryRow {
         EntryRow {
-            when: When::new(entry.created_at, tz),
-            actor: names
+            when: When::new(entry.created_at, reader.tz),
+            actor: reader
+                .names
                 .get(entry.actor_id)
                 .unwrap_or_else(|| "System or visitor".into()),
-            changes: changes(entry.before.as_ref(), entry.after.as_ref()),
-            summary: entry.summary.unwrap_or_else(|| entry.entity_type.clone()),
-            action: entry.action,
+            changes: reader.changes(entry.before.as_ref(), entry.after.as_ref()),
+            summary: entry.summary.unwrap_or_default(),
+            action: action_words(&entry.action),
             work_item_id: entry.work_item_id,
             ip: entry.ip.unwrap_or_default(),
             request_id: entry.request_id.unwrap_or_default(),
@@ -220,6 +185,7 @@ struct AuditPage<'a> {
     chrome: &'a Chrome,
     filters: Filters,
     actors: Vec<Choice>,
+    actions: Vec<Choice>,
     errors: FieldErrors,
     entries: Vec<EntryRow>,
     older: Option<String>,
@@ -237,6 +203,21 @@ impl AuditPage<'_> {
             .map(|problems| problems.join("; "))
             .unwrap_or_default()
     }
+}
+
+/// The action filter's options: every action by its words, alphabetically; the value is the
+/// code the service filters by.
+fn action_choices(chosen: &str) -> Vec<Choice> {
+    let mut choices: Vec<Choice> = AuditAction::ALL
+        .iter()
+        .map(|action| Choice {
+            selected: action.as_str() == chosen,
+            value: action.as_str().to_string(),
+            label: present::sentence_case(action.label()),
+        })
+        .collect();
+    choices.sort_by(|a, b| a.label.cmp(&b.label));
+    choices
 }
 
 /// `GET /admin/audit?actor=&action=&item=&from=&to=&cursor=`
@@ -257,6 +238,7 @@ pub async fn get_audit(
         Err(error) => return error_page(&app.settings, &chrome, error.into()),
     };
     let names = Names::from_people(&everyone);
+    let reader = Reader { names: &names, tz };
     let (entries, older, errors) = match filters.to_query(tz) {
         Ok(query) => match audit_query::list(&app.db, &query).await {
             Ok(page) => (
@@ -283,12 +265,13 @@ pub async fn get_audit(
                 label: person.name.clone(),
             })
             .collect(),
+        actions: action_choices(&filters.action),
         newest: (!filters.cursor.is_empty()).then(|| filters.link_with_cursor(None)),
         filters,
         errors,
         entries: entries
             .into_iter()
-            .map(|e| EntryRow::new(e, &names, tz))
+            .map(|e| EntryRow::new(e, &reader))
             .collect(),
         older,
         timezone: tz.name().to_string(),
@@ -299,7 +282,6 @@ pub async fn get_audit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn filters(list: &[(&str, &str)]) -> Filters {
         let pairs: Vec<(String, String)> = list
@@ -353,18 +335,17 @@ mod tests {
     }
 
     #[test]
-    fn changes_pair_before_and_after_field_by_field() {
-        let before = json!({"status": "PLANNED", "ownerId": null});
-        let after = json!({"status": "DONE", "title": "x".repeat(100)});
-        let list = changes(Some(&before), Some(&after));
-        let fields: Vec<&str> = list.iter().map(|c| c.field.as_str()).collect();
-        assert_eq!(fields, ["status", "title", "ownerId"]);
-        assert_eq!(
-            (list[0].before.as_str(), list[0].after.as_str()),
-            ("PLANNED", "DONE")
-        );
-        assert_eq!(list[1].before, "—");
-        assert!(list[1].after.ends_with('…') && list[1].after.chars().count() == VALUE_CHARS);
-        assert!(changes(None, Some(&json!("text"))).is_empty());
+    fn actions_are_offered_and_shown_in_words() {
+        assert_eq!(action_words("work_item.create"), "Created an item");
+        assert_eq!(action_words("old.code"), "old.code");
+        let choices = action_choices("work_item.status");
+        assert_eq!(choices.len(), AuditAction::ALL.len());
+        let chosen: Vec<&str> = choices
+            .iter()
+            .filter(|c| c.selected)
+            .map(|c| c.label.as_str())
+            .collect();
+        assert_eq!(chosen, ["Changed the status"]);
+        assert!(choices.iter().all(|c| !c.label.contains(['.', '_'])));
     }
 }

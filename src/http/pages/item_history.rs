@@ -12,7 +12,10 @@ use uuid::Uuid;
 use super::present;
 use crate::{
     db::entities::audit_log,
-    domain::work_item::{DeliverableType, ItemType, Priority, ProofStatus, Status},
+    domain::{
+        audit_action::AuditAction,
+        work_item::{DeliverableType, ItemType, Priority, ProofStatus, Status},
+    },
 };
 
 /// Who is who, and the reader's zone.
@@ -60,30 +63,30 @@ pub fn describe(entry: &audit_log::Model, reader: &Reader) -> String {
     let before = entry.before.as_ref().unwrap_or(&empty);
     let after = entry.after.as_ref().unwrap_or(&empty);
     let summary = entry.summary.clone().unwrap_or_default();
-    let parts = match entry.action.as_str() {
-        "work_item.create" => vec!["created the item".to_string()],
-        "work_item.delete" => vec![format!("deleted “{summary}”")],
-        "work_item.fields" => fields(before, after, reader),
-        "work_item.status" => {
+    let parts = match entry.action.parse::<AuditAction>() {
+        Ok(AuditAction::WorkItemCreate) => vec!["created the item".to_string()],
+        Ok(AuditAction::WorkItemDelete) => vec![format!("deleted “{summary}”")],
+        Ok(AuditAction::WorkItemFields) => fields(before, after, reader),
+        Ok(AuditAction::WorkItemStatus) => {
             let to = label(after.get("status"), Status::label).unwrap_or_default();
             match label(before.get("status"), Status::label) {
                 Some(from) => vec![format!("moved it from {from} to {to}")],
                 None => vec![format!("moved it to {to}")],
             }
         }
-        "work_item.owner" => vec![match reader.person(after.get("ownerId")) {
+        Ok(AuditAction::WorkItemOwner) => vec![match reader.person(after.get("ownerId")) {
             Some(owner) => format!("gave it to {owner}"),
             None => "left it without an owner".to_string(),
         }],
-        "work_item.due" => vec![match reader.time(after.get("dueAt")) {
+        Ok(AuditAction::WorkItemDue) => vec![match reader.time(after.get("dueAt")) {
             Some(due) => format!("set the due date to {due}"),
             None => "removed the due date".to_string(),
         }],
-        "work_item.waiting" => vec![waiting(before, after, reader)],
-        "work_item.qc" => proofing(before, after, reader),
-        "subtask.create" => vec![format!("added the subtask “{summary}”")],
-        "subtask.delete" => vec![format!("deleted the subtask “{summary}”")],
-        "subtask.update" => vec![match (
+        Ok(AuditAction::WorkItemWaiting) => vec![waiting(before, after, reader)],
+        Ok(AuditAction::WorkItemQc) => proofing(before, after, reader),
+        Ok(AuditAction::SubtaskCreate) => vec![format!("added the subtask “{summary}”")],
+        Ok(AuditAction::SubtaskDelete) => vec![format!("deleted the subtask “{summary}”")],
+        Ok(AuditAction::SubtaskUpdate) => vec![match (
             before.get("done").and_then(Value::as_bool),
             after.get("done").and_then(Value::as_bool),
         ) {
@@ -91,10 +94,10 @@ pub fn describe(entry: &audit_log::Model, reader: &Reader) -> String {
             (Some(true), Some(false)) => format!("reopened the subtask “{summary}”"),
             _ => format!("changed the subtask “{summary}”"),
         }],
-        "comment.create" => vec!["commented".to_string()],
-        "comment.update" => vec!["edited a comment".to_string()],
-        "comment.delete" => vec!["deleted a comment".to_string()],
-        "message.create" => vec!["logged a client message".to_string()],
+        Ok(AuditAction::CommentCreate) => vec!["commented".to_string()],
+        Ok(AuditAction::CommentUpdate) => vec!["edited a comment".to_string()],
+        Ok(AuditAction::CommentDelete) => vec!["deleted a comment".to_string()],
+        Ok(AuditAction::MessageCreate) => vec!["logged a client message".to_string()],
         _ => vec!["changed the item".to_string()],
     };
     if parts.is_empty() {

@@ -30,6 +30,11 @@ impl Names {
         Names(everyone.iter().map(|p| (p.id, p.name.clone())).collect())
     }
 
+    /// From ids and names already at hand.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (Uuid, String)>) -> Names {
+        Names(pairs.into_iter().collect())
+    }
+
     /// The person's name, if the id is someone's.
     pub fn get(&self, id: Option<Uuid>) -> Option<String> {
         id.and_then(|id| self.0.get(&id).cloned())

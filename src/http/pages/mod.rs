@@ -13,6 +13,7 @@ use crate::config::Settings;
 pub mod admin_rules;
 pub mod admin_users;
 pub mod audit;
+mod audit_changes;
 pub mod auth;
 pub mod board;
 pub mod board_view;

@@ -160,7 +160,11 @@ pub fn initials(name: &str) -> String {
 
 /// A status for people: `IN_PROGRESS` → "In progress".
 pub fn status_label(status: &str) -> String {
-    let text = status.replace('_', " ").to_lowercase();
+    sentence_case(&status.replace('_', " ").to_lowercase())
+}
+
+/// A phrase as a sentence starts: `created an item` → `Created an item`.
+pub fn sentence_case(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()

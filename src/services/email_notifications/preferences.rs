@@ -4,6 +4,7 @@
 use sea_orm::{ConnectionTrait, EntityTrait, Set, sea_query::OnConflict};
 use serde_json::json;
 
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::{Db, entities::notification_preference as preference, time},
     domain::{FieldErrors, ids::UserId},
@@ -218,7 +219,7 @@ pub async fn save_preferences(
         &txn,
         actor,
         AuditEntry {
-            action: "notification_preferences.update",
+            action: AuditAction::NotificationPreferencesUpdate,
             entity_type: "user",
             entity_id: Some(user.0),
             after: Some(json!({

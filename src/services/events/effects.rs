@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::new_item::{self, ItemDraft};
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::{
         entities::{integration_event, message, work_item},
@@ -213,7 +214,7 @@ async fn move_event_item(
         conn,
         &Actor::system(),
         AuditEntry {
-            action: if cancel { "work_item.status" } else { "work_item.due" },
+            action: if cancel { AuditAction::WorkItemStatus } else { AuditAction::WorkItemDue },
             entity_type: "work_item",
             entity_id: Some(item.id),
             work_item_id: Some(item.id),
@@ -277,7 +278,7 @@ pub async fn attach_message(
         conn,
         &Actor::system(),
         AuditEntry {
-            action: "message.create",
+            action: AuditAction::MessageCreate,
             entity_type: "message",
             entity_id: Some(saved.id),
             work_item_id: Some(item.id),

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{EventView, GHL_SOURCE, direction, state};
+use crate::domain::audit_action::AuditAction;
 use crate::{
     auth::rate_limit::RateLimiter,
     config::Settings,
@@ -147,7 +148,7 @@ async fn refuse(
         db.conn(),
         actor,
         AuditEntry {
-            action: "webhook.rejected",
+            action: AuditAction::WebhookRejected,
             entity_type: "webhook",
             summary: Some(format!("GHL webhook refused: {reason}")),
             ..AuditEntry::default()

@@ -12,6 +12,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::{
         entities::{
@@ -245,7 +246,7 @@ pub async fn insert(
         conn,
         actor,
         AuditEntry {
-            action: "work_item.create",
+            action: AuditAction::WorkItemCreate,
             entity_type: "work_item",
             entity_id: Some(id),
             work_item_id: Some(id),

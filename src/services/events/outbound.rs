@@ -44,6 +44,7 @@ use crate::{
 
 mod input;
 
+use crate::domain::audit_action::AuditAction;
 pub use input::GhlActionInput;
 
 /// The sentence of the 503 when GHL is not set up.
@@ -85,7 +86,7 @@ pub async fn queue_action(
         &txn,
         actor,
         AuditEntry {
-            action: "ghl_event.queue",
+            action: AuditAction::GhlEventQueue,
             entity_type: "integration_event",
             entity_id: Some(event.id),
             work_item_id,

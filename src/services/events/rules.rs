@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::{
         Db,
@@ -203,7 +204,14 @@ pub async fn create(db: &Db, actor: &Actor, input: RuleInput) -> Result<RuleView
     }
     .insert(&txn)
     .await?;
-    audit_rule(&txn, actor, "integration_rule.create", None, Some(&saved)).await?;
+    audit_rule(
+        &txn,
+        actor,
+        AuditAction::IntegrationRuleCreate,
+        None,
+        Some(&saved),
+    )
+    .await?;
     txn.commit().await?;
     Ok(saved.into())
 }
@@ -250,7 +258,7 @@ pub async fn update(
     audit_rule(
         &txn,
         actor,
-        "integration_rule.update",
+        AuditAction::IntegrationRuleUpdate,
         Some(&before),
         Some(&saved),
     )
@@ -266,7 +274,14 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid) -> Result<(), ServiceError
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    audit_rule(&txn, actor, "integration_rule.delete", Some(&rule), None).await?;
+    audit_rule(
+        &txn,
+        actor,
+        AuditAction::IntegrationRuleDelete,
+        Some(&rule),
+        None,
+    )
+    .await?;
     integration_rule::Entity::delete_by_id(id)
         .exec(&txn)
         .await?;
@@ -342,7 +357,7 @@ async fn check(
 async fn audit_rule(
     conn: &impl ConnectionTrait,
     actor: &Actor,
-    action: &'static str,
+    action: AuditAction,
     before: Option<&integration_rule::Model>,
     after: Option<&integration_rule::Model>,
 ) -> Result<(), ServiceError> {

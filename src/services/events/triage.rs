@@ -12,6 +12,7 @@ use super::{
     new_item::{self, ItemDraft},
     state,
 };
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::{
         Db,
@@ -158,7 +159,14 @@ pub async fn convert(
             )
     })
     .await?;
-    audit_event(&txn, actor, "event.convert", &event, Some(item.id)).await?;
+    audit_event(
+        &txn,
+        actor,
+        AuditAction::EventConvert,
+        &event,
+        Some(item.id),
+    )
+    .await?;
     txn.commit().await?;
     super::get(db.conn(), id).await
 }
@@ -174,7 +182,7 @@ pub async fn dismiss(db: &Db, actor: &Actor, id: Uuid) -> Result<EventView, Serv
         )
     })
     .await?;
-    audit_event(&txn, actor, "event.dismiss", &event, None).await?;
+    audit_event(&txn, actor, AuditAction::EventDismiss, &event, None).await?;
     txn.commit().await?;
     super::get(db.conn(), id).await
 }
@@ -213,7 +221,7 @@ pub async fn retry(db: &Db, actor: &Actor, id: Uuid) -> Result<EventView, Servic
                 .await?;
         }
     }
-    audit_event(&txn, actor, "event.retry", &event, None).await?;
+    audit_event(&txn, actor, AuditAction::EventRetry, &event, None).await?;
     txn.commit().await?;
     super::get(db.conn(), id).await
 }
@@ -304,7 +312,7 @@ fn describe_origin(draft: &mut ItemDraft, event: &integration_event::Model) {
 async fn audit_event(
     conn: &impl ConnectionTrait,
     actor: &Actor,
-    action: &'static str,
+    action: AuditAction,
     event: &integration_event::Model,
     work_item_id: Option<Uuid>,
 ) -> Result<(), ServiceError> {

@@ -125,7 +125,7 @@ pub(super) fn snapshot(row: &subtask::Model) -> Value {
 pub(super) async fn record(
     txn: &DatabaseTransaction,
     actor: &Actor,
-    action: &'static str,
+    action: AuditAction,
     before: Option<&subtask::Model>,
     after: Option<&subtask::Model>,
 ) -> Result<(), ServiceError> {

@@ -13,6 +13,7 @@ use super::{
     },
     view::WorkItemView,
 };
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::{
         Db,
@@ -318,7 +319,7 @@ pub async fn create_placed(
         &txn,
         actor,
         AuditEntry {
-            action: "work_item.create",
+            action: AuditAction::WorkItemCreate,
             entity_type: "work_item",
             entity_id: Some(id),
             work_item_id: Some(id),

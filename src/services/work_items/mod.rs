@@ -25,6 +25,7 @@ mod support;
 mod update;
 pub mod view;
 
+use crate::domain::audit_action::AuditAction;
 pub use create::{Placement, create, create_placed};
 pub use update::update;
 pub use view::WorkItemView;
@@ -89,7 +90,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: WorkItemId) -> Result<(), Servic
     let txn = db.begin_write().await?;
     let item = find(&txn, id).await?;
     audit::record(&txn, actor, AuditEntry {
-        action: "work_item.delete",
+        action: AuditAction::WorkItemDelete,
         entity_type: "work_item",
         entity_id: Some(item.id),
         work_item_id: Some(item.id),

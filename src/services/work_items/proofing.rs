@@ -5,6 +5,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::entities::{audit_log, work_item},
     domain::work_item::{ProofStatus, Status},
@@ -33,9 +34,9 @@ pub async fn owners_while_proofed(
     let entries = audit_log::Entity::find()
         .filter(audit_log::Column::WorkItemId.eq(item.id))
         .filter(audit_log::Column::Action.is_in([
-            "work_item.create",
-            "work_item.owner",
-            "work_item.qc",
+            AuditAction::WorkItemCreate.as_str(),
+            AuditAction::WorkItemOwner.as_str(),
+            AuditAction::WorkItemQc.as_str(),
         ]))
         .order_by_asc(audit_log::Column::CreatedAt)
         .order_by_asc(audit_log::Column::Id)

@@ -10,6 +10,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::entities::{qc_checklist_item, user, work_item, work_item_tag},
     domain::{FieldErrors, ids::new_uuid, rank, work_item::Status, work_item_rules::ChecklistItem},
@@ -159,10 +160,10 @@ pub async fn replace_checklist(
 }
 
 /// The audited facts of an item, grouped as the audit log records them.
-pub fn audit_groups(item: &work_item::Model) -> [(&'static str, Value); 6] {
+pub fn audit_groups(item: &work_item::Model) -> [(AuditAction, Value); 6] {
     [
         (
-            "work_item.fields",
+            AuditAction::WorkItemFields,
             json!({
                 "title": item.title, "type": item.item_type, "priority": item.priority,
                 "startAt": item.start_at, "deliverableType": item.deliverable_type,
@@ -170,17 +171,20 @@ pub fn audit_groups(item: &work_item::Model) -> [(&'static str, Value); 6] {
             }),
         ),
         (
-            "work_item.status",
+            AuditAction::WorkItemStatus,
             json!({"status": item.status, "completedAt": item.completed_at}),
         ),
-        ("work_item.owner", json!({"ownerId": item.owner_id})),
-        ("work_item.due", json!({"dueAt": item.due_at})),
         (
-            "work_item.waiting",
+            AuditAction::WorkItemOwner,
+            json!({"ownerId": item.owner_id}),
+        ),
+        (AuditAction::WorkItemDue, json!({"dueAt": item.due_at})),
+        (
+            AuditAction::WorkItemWaiting,
             json!({"waitingOnUserId": item.waiting_on_user_id, "waitingReason": item.waiting_reason, "waitingSince": item.waiting_since}),
         ),
         (
-            "work_item.qc",
+            AuditAction::WorkItemQc,
             json!({
                 "needsProofing": item.needs_proofing, "proofStatus": item.proof_status,
                 "prooferId": item.proofer_id, "proofedAt": item.proofed_at, "proofedById": item.proofed_by_id,

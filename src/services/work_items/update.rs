@@ -13,6 +13,7 @@ use super::{
     },
     view::WorkItemView,
 };
+use crate::domain::audit_action::AuditAction;
 use crate::{
     db::{
         Db,
@@ -384,13 +385,13 @@ pub(super) async fn audit_changes(
     for ((action, mut old), (_, mut new)) in
         audit_groups(before).into_iter().zip(audit_groups(after))
     {
-        if action == "work_item.qc"
+        if action == AuditAction::WorkItemQc
             && let Some((old_list, new_list)) = &lists.checklist
         {
             old["qcChecklist"] = json!(old_list);
             new["qcChecklist"] = json!(new_list);
         }
-        if action == "work_item.fields"
+        if action == AuditAction::WorkItemFields
             && let Some((old_tags, new_tags)) = &lists.tags
         {
             old["tags"] = json!(old_tags);

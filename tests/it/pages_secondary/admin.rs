@@ -190,7 +190,7 @@ async fn the_audit_log_filters_and_pages_for_admins_only(backend: Backend) {
 
     let (status, html) = page(&app, &admin, "/admin/audit").await;
     assert_eq!(status, StatusCode::OK);
-    let table = section(&html, "<table class=\"audit\">", "</table>");
+    let table = section(&html, "<table class=\"audit stack\">", "</table>");
     assert!(table.contains("Audited item") && table.contains("Gamma"));
     assert!(
         table.find("Audited item").unwrap() < table.find("Gamma").unwrap(),
@@ -198,7 +198,7 @@ async fn the_audit_log_filters_and_pages_for_admins_only(backend: Backend) {
     );
 
     let (_, filtered) = page(&app, &admin, "/admin/audit?action=template.create&limit=2").await;
-    let table = section(&filtered, "<table class=\"audit\">", "</table>");
+    let table = section(&filtered, "<table class=\"audit stack\">", "</table>");
     assert!(
         table.contains("Gamma")
             && table.contains("Beta")
@@ -221,7 +221,7 @@ async fn the_audit_log_filters_and_pages_for_admins_only(backend: Backend) {
         &format!("/admin/audit?action=template.create&limit=2&cursor={older}"),
     )
     .await;
-    let table = section(&second, "<table class=\"audit\">", "</table>");
+    let table = section(&second, "<table class=\"audit stack\">", "</table>");
     assert!(table.contains("Alpha") && !table.contains("Gamma"));
     assert!(
         !second.contains("Older entries →"),
@@ -238,8 +238,52 @@ async fn the_audit_log_filters_and_pages_for_admins_only(backend: Backend) {
         ),
     )
     .await;
-    let table = section(&by_item, "<table class=\"audit\">", "</table>");
+    let table = section(&by_item, "<table class=\"audit stack\">", "</table>");
     assert!(table.contains("Audited item") && !table.contains("Gamma"));
+
+    // People's words: actions, field labels, statuses, names and local times, never codes.
+    let (status, _) = call(
+        &app,
+        &staff,
+        reqwest::Method::PATCH,
+        &format!("/api/work-items/{item_id}"),
+        Some(json!({"status": "IN_REVIEW", "ownerId": admin.user.id,
+            "dueAt": "2026-12-08T17:30:00Z"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, worded) = page(&app, &admin, &format!("/admin/audit?item={item_id}")).await;
+    let table = section(&worded, "<table class=\"audit stack\">", "</table>");
+    for words in [
+        "Created an item",
+        "Changed the status",
+        "<strong>Status</strong>: <span class=\"break\">Backlog</span> → <span class=\"break\">In review</span>",
+        "Changed the owner",
+        &format!(
+            "<strong>Owner</strong>: <span class=\"break\">—</span> → <span class=\"break\">{}</span>",
+            admin.user.name
+        ),
+        "<strong>Due</strong>",
+        "8 Dec 2026, ",
+    ] {
+        assert!(table.contains(words), "{words}: {table}");
+    }
+    for code in [
+        "work_item.",
+        "IN_REVIEW",
+        "ownerId",
+        "dueAt",
+        "2026-12-08T",
+        "<code>work",
+    ] {
+        assert!(!table.contains(code), "{code}: {table}");
+    }
+    assert!(
+        worded.contains("<option value=\"work_item.status\">Changed the status</option>")
+            && !worded.contains("datalist")
+            && !worded.contains("e.g. work_item"),
+        "the action filter offers words"
+    );
     let today = Utc::now().date_naive();
     let (_, by_day) = page(
         &app,
