@@ -131,7 +131,7 @@
   function rootEntries(q) {
     const words = q.toLowerCase();
     const local = actions().concat(pages()).filter((e) => e.label.toLowerCase().includes(words));
-    const items = remote.items.map((i) => ({ label: i.key + "  " + i.title, detail: i.status.replace("_", " ").toLowerCase(), run: go("/work/" + i.key) }));
+    const items = remote.items.map((i) => ({ label: i.key + "  " + i.title, detail: i.statusLabel, run: go("/work/" + i.key) }));
     const people = remote.people.map((p) => ({ label: p.name, detail: "Person · their work", run: go("/work?owner=" + p.id) }));
     const tags = remote.tags.map((t) => ({ label: "#" + t, detail: "Tag", run: go("/work?tag=" + encodeURIComponent(t)) }));
     return form ? local.concat(items, people, tags) : items.concat(local, people, tags);

@@ -16,7 +16,7 @@ use crate::{
         Db,
         entities::{user, work_item_tag},
     },
-    domain::ids::UserId,
+    domain::{ids::UserId, work_item::Status},
 };
 
 /// How many of each kind the palette lists.
@@ -41,6 +41,9 @@ pub struct PaletteItem {
     pub title: String,
     #[schema(value_type = crate::domain::work_item::Status)]
     pub status: String,
+    /// The status as the pages show it ("In review").
+    #[serde(rename = "statusLabel")]
+    pub status_label: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -75,6 +78,11 @@ pub async fn search(db: &Db, me: UserId, tz: Tz, q: &str) -> Result<PaletteResul
         .items
         .into_iter()
         .map(|item| PaletteItem {
+            status_label: item
+                .status
+                .parse::<Status>()
+                .map(|s| s.label().to_string())
+                .unwrap_or_else(|_| item.status.clone()),
             key: item.key,
             title: item.title,
             status: item.status,

@@ -21,12 +21,20 @@ async fn the_palette_finds_items_people_and_tags(backend: Backend) {
         json!({"title": "Spring newsletter", "tags": ["spring-launch"]}),
     )
     .await;
-    let second = create_item(&app, &staff, json!({"title": "Printer call"})).await;
+    let second = create_item(
+        &app,
+        &staff,
+        json!({"title": "Printer call", "status": "IN_REVIEW"}),
+    )
+    .await;
 
     let (status, found) = call(&app, &staff, Method::GET, "/api/palette?q=OPS-2", None).await;
     assert_eq!(status, StatusCode::OK, "{found}");
     assert_eq!(found["data"]["items"][0]["key"], second["key"]);
     assert_eq!(found["data"]["items"][0]["title"], "Printer call");
+    // The status as the pages say it, for the palette to show; the code stays for clients.
+    assert_eq!(found["data"]["items"][0]["status"], "IN_REVIEW");
+    assert_eq!(found["data"]["items"][0]["statusLabel"], "In review");
 
     let (_, found) = call(&app, &staff, Method::GET, "/api/palette?q=spring", None).await;
     assert_eq!(found["data"]["items"][0]["title"], "Spring newsletter");

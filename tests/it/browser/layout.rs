@@ -11,6 +11,9 @@ use super::driver::{Browser, Driver, Scheme};
 use super::screenshots::{MORGAN, PAGES, PHONE_WIDTH, demo_item_path};
 use crate::support::{Backend, TestApp};
 
+/// Pages whose tables must read as cards on a phone rather than scroll inside their frame.
+const STACKED_ON_PHONES: &[&str] = &["item", "inbox", "qc", "admin-audit"];
+
 /// How far the page can scroll sideways (0 when it fits), after laying it out at `width`.
 async fn sideways_overflow(browser: &Browser, width: u32) -> i64 {
     browser
@@ -62,6 +65,26 @@ async fn no_page_scrolls_sideways_and_the_sidebar_never_wraps() {
             let overflow = sideways_overflow(&browser, width).await;
             if overflow > 0 {
                 failures.push(format!("{name} scrolls {overflow}px sideways at {width}px"));
+            }
+        }
+        // On a phone their tables become cards: no column hides behind a table's scrollbar.
+        if STACKED_ON_PHONES.contains(name) {
+            browser
+                .client
+                .set_window_size(PHONE_WIDTH, 900)
+                .await
+                .unwrap();
+            let hidden = browser
+                .js(
+                    "return Array.from(document.querySelectorAll('.table-wrap')) \
+                       .map((w) => w.scrollWidth - w.clientWidth).filter((d) => d > 0);",
+                    vec![],
+                )
+                .await;
+            if hidden != json!([]) {
+                failures.push(format!(
+                    "{name} at {PHONE_WIDTH}px hides table columns: {hidden}"
+                ));
             }
         }
         let wrapped = wrapped_entries(&browser).await;

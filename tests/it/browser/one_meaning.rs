@@ -126,9 +126,10 @@ async fn awaiting_proofing_means_one_thing_on_every_page() {
     let sam = person(&app, "sam@example.com", "Sam Okafor", "STAFF").await;
     let proofer = sam.user.id.to_string();
     // Awaiting: open, needs proofing, no decision yet (in review or not).
-    for (title, status) in [
-        ("In review", "IN_REVIEW"),
-        ("Still drafting", "IN_PROGRESS"),
+    // One names its proofer, the other lets anyone proof.
+    for (title, status, proofer) in [
+        ("In review", "IN_REVIEW", json!(proofer)),
+        ("Still drafting", "IN_PROGRESS", json!(null)),
     ] {
         create_item(
             &app,
@@ -170,6 +171,14 @@ async fn awaiting_proofing_means_one_thing_on_every_page() {
     let mut inbox = texts(&browser, "#to-proof .row-title").await;
     inbox.sort();
     assert_eq!(inbox, expected, "the inbox");
+    // Who proofs, in the product's words and casing.
+    let mut proofers = texts(
+        &browser,
+        "#to-proof li > div.row-meta:first-of-type > span:nth-child(2)",
+    )
+    .await;
+    proofers.sort();
+    assert_eq!(proofers, ["Anyone can proof", "Proofer: Sam Okafor"]);
     browser.close().await;
     drop(driver);
     app.stop().await;
