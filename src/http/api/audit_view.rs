@@ -24,19 +24,7 @@ pub struct AuditView {
 
 impl From<audit_log::Model> for AuditView {
     fn from(entry: audit_log::Model) -> Self {
-        AuditView {
-            id: entry.id,
-            actor_id: entry.actor_id,
-            action: entry.action,
-            entity_type: entry.entity_type,
-            entity_id: entry.entity_id,
-            work_item_id: entry.work_item_id,
-            summary: entry.summary,
-            before: entry.before,
-            after: entry.after,
-            request_id: entry.request_id,
-            created_at: entry.created_at,
-        }
+        AuditRecord::from(entry).into()
     }
 }
 
