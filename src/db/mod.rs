@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sea_orm::{
     ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    RuntimeErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    RuntimeErr, Statement, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -92,6 +92,13 @@ pub enum MigrateError {
     Db(#[from] DbErr),
 }
 
+/// See [`Db::write_commits`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteCommits {
+    pub commits: u64,
+    pub writes: u64,
+}
+
 /// The shared handle to the database (cheap to clone: it wraps a pool).
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -153,23 +160,20 @@ impl Db {
     }
 
     /// Starts a transaction that will write. On SQLite this process's writers first take
-    /// turns (see `write.rs`), then begin with `BEGIN IMMEDIATE`, so a writer of another
-    /// process waits on `busy_timeout` instead of failing with "database is locked" when the
-    /// transaction upgrades from reading to writing.
+    /// turns and writers that come together share one commit (see `write.rs`); the shared
+    /// transaction begins with `BEGIN IMMEDIATE`, so a writer of another process waits on
+    /// `busy_timeout` instead of failing with "database is locked" when the transaction
+    /// upgrades from reading to writing.
     pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
-        let turn = self.writers.turn().await?;
-        let txn = match self.backend() {
-            DbBackend::Sqlite => {
-                self.conn
-                    .begin_with_options(TransactionOptions {
-                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                        ..Default::default()
-                    })
-                    .await?
-            }
-            _ => self.conn.begin().await?,
-        };
-        Ok(WriteTxn::new(txn, turn))
+        self.writers.begin(&self.conn).await
+    }
+
+    /// On SQLite, how many commits this process has made of its write transactions, and how
+    /// many write transactions they made durable (more writes than commits: writes shared
+    /// commits). `None` on PostgreSQL, where each write commits on its own.
+    pub fn write_commits(&self) -> Option<WriteCommits> {
+        let (commits, writes) = self.writers.committed()?;
+        Some(WriteCommits { commits, writes })
     }
 
     /// Makes write transactions that take the same `lock_id` run one after another. SQLite
@@ -199,7 +203,7 @@ impl Db {
                 txn.execute_unprepared("SET LOCAL statement_timeout = 0")
                     .await?;
                 Db::take_turns(&txn, MIGRATION_LOCK_ID).await?;
-                WriteTxn::new(txn, None)
+                WriteTxn::own(txn)
             }
             _ => self.begin_write_patiently(MIGRATION_PATIENCE).await?,
         };

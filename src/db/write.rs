@@ -5,67 +5,78 @@
 //! steady writes a waiter keeps waking to find the lock taken again, so a few unlucky
 //! requests wait seconds while others pass straight through. Instead, this process's writers
 //! take turns in a first-come, first-served queue before they begin, so each waits only for
-//! the writers ahead of it and none holds a pooled connection while it waits. The busy timeout
-//! still covers writers of other processes (a second instance, the `sqlite3` shell).
+//! the writers ahead of it and none holds a pooled connection while it waits; and writers
+//! that come while others wait share one commit (see `batch.rs`). The busy timeout still
+//! covers writers of other processes (a second instance, the `sqlite3` shell).
+
+mod batch;
 
 use std::{ops::Deref, sync::Arc, time::Duration};
 
 use sea_orm::{
-    ConnAcquireErr, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult,
-    QueryResult, Statement,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
+    QueryResult, Statement, TransactionTrait,
 };
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// The turn to write: one permit on SQLite, none needed on PostgreSQL (its row locks let
-/// writers of different rows proceed together).
+/// Where write transactions begin: on SQLite the turn-taking, batching queue; on PostgreSQL
+/// the pool directly (its row locks let writers of different rows proceed together, and its
+/// commits overlap).
 #[derive(Debug, Clone)]
 pub(super) struct WriterQueue {
-    turns: Option<Arc<Semaphore>>,
-    patience: Duration,
+    sqlite: Option<Arc<batch::GroupCommit>>,
 }
 
 impl WriterQueue {
     pub(super) fn new(backend: DbBackend, patience: Duration) -> WriterQueue {
         WriterQueue {
-            turns: (backend == DbBackend::Sqlite).then(|| Arc::new(Semaphore::new(1))),
-            patience,
+            sqlite: (backend == DbBackend::Sqlite)
+                .then(|| Arc::new(batch::GroupCommit::new(patience))),
         }
     }
 
-    /// Waits for this process's turn to write (at most the acquire timeout, like a pooled
-    /// connection, and failing the same way so callers answer 503).
-    pub(super) async fn turn(&self) -> Result<Option<OwnedSemaphorePermit>, DbErr> {
-        let Some(turns) = &self.turns else {
-            return Ok(None);
-        };
-        match tokio::time::timeout(self.patience, turns.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(Some(permit)),
-            Ok(Err(_)) => Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)),
-            Err(_) => Err(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)),
-        }
+    /// On SQLite, the batches committed so far and the writes they made durable.
+    pub(super) fn committed(&self) -> Option<(u64, u64)> {
+        self.sqlite.as_ref().map(|queue| queue.committed())
+    }
+
+    pub(super) async fn begin(&self, pool: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
+        Ok(WriteTxn(match &self.sqlite {
+            Some(queue) => Txn::Member(queue.begin(pool).await?),
+            None => return Ok(WriteTxn::own(pool.begin().await?)),
+        }))
     }
 }
 
-/// A transaction that will write. It reads and writes like a [`DatabaseTransaction`]; on
-/// SQLite it also holds this process's turn to write until it commits, rolls back or is
-/// dropped.
+/// A transaction that will write. It reads and writes like a [`DatabaseTransaction`]. On
+/// SQLite it holds this process's turn to write until it commits, rolls back or is dropped,
+/// and its commit returns once the batch it joined is durable.
 #[derive(Debug)]
-pub struct WriteTxn {
-    txn: DatabaseTransaction,
-    _turn: Option<OwnedSemaphorePermit>,
+pub struct WriteTxn(Txn);
+
+#[derive(Debug)]
+enum Txn {
+    Own(DatabaseTransaction),
+    Member(batch::Member),
 }
 
 impl WriteTxn {
-    pub(super) fn new(txn: DatabaseTransaction, turn: Option<OwnedSemaphorePermit>) -> WriteTxn {
-        WriteTxn { txn, _turn: turn }
+    /// A transaction of its own (PostgreSQL's writes, which need no queue).
+    pub(super) fn own(txn: DatabaseTransaction) -> WriteTxn {
+        WriteTxn(Txn::Own(txn))
     }
 
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+        match self.0 {
+            Txn::Own(txn) => txn.commit().await,
+            Txn::Member(member) => member.commit().await,
+        }
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
-        self.txn.rollback().await
+        match self.0 {
+            Txn::Own(txn) => txn.rollback().await,
+            Txn::Member(member) => member.rollback().await,
+        }
     }
 }
 
@@ -73,33 +84,36 @@ impl Deref for WriteTxn {
     type Target = DatabaseTransaction;
 
     fn deref(&self) -> &DatabaseTransaction {
-        &self.txn
+        match &self.0 {
+            Txn::Own(txn) => txn,
+            Txn::Member(member) => member.txn(),
+        }
     }
 }
 
 #[async_trait::async_trait]
 impl ConnectionTrait for WriteTxn {
     fn get_database_backend(&self) -> DbBackend {
-        self.txn.get_database_backend()
+        (**self).get_database_backend()
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.txn.execute_raw(stmt).await
+        (**self).execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.txn.execute_unprepared(sql).await
+        (**self).execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.txn.query_one_raw(stmt).await
+        (**self).query_one_raw(stmt).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.txn.query_all_raw(stmt).await
+        (**self).query_all_raw(stmt).await
     }
 
     fn support_returning(&self) -> bool {
-        self.txn.support_returning()
+        (**self).support_returning()
     }
 }

@@ -48,6 +48,7 @@ mod first_start;
 mod ghl_outbound;
 mod ghl_rate;
 mod ghl_webhooks;
+mod group_commit;
 mod http_basics;
 mod ics_feeds;
 mod item_keys;
