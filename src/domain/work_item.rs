@@ -65,13 +65,42 @@ impl Status {
         !matches!(self, Status::Done | Status::Cancelled)
     }
 
-    /// The names of the open statuses, for `status IN (...)` filters.
-    pub fn open_names() -> Vec<&'static str> {
+    /// The open statuses in board order, for `status IN (...)` filters (named rather than
+    /// `NOT IN` the closed ones, so an index can seek them).
+    pub fn open() -> Vec<Status> {
         Status::ALL
             .iter()
+            .copied()
             .filter(|s| s.is_open())
-            .map(|s| s.as_str())
             .collect()
+    }
+}
+
+impl Priority {
+    /// `HIGH` and `URGENT` earn a badge; the others are not worth one.
+    pub fn is_raised(self) -> bool {
+        matches!(self, Priority::High | Priority::Urgent)
+    }
+
+    /// The suffix of the priority's chip class (`chip-urgent`).
+    pub fn css_class(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+}
+
+impl ProofStatus {
+    /// Proofing in a word or two, for compact cards.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            ProofStatus::Pending => "To proof",
+            ProofStatus::Approved => "Proofed",
+            ProofStatus::ChangesRequested => "Changes",
+        }
     }
 }
 

@@ -77,7 +77,7 @@ pub async fn inbox(db: &Db, me: UserId) -> Result<Inbox, ServiceError> {
         .filter(work_item::Column::WaitingOnUserId.eq(me.0))
         .filter(
             // Named open statuses (not `NOT IN` the closed ones) let an index seek them.
-            work_item::Column::Status.is_in(Status::open_names()),
+            work_item::Column::Status.is_in(Status::open()),
         )
         .order_by_asc(work_item::Column::WaitingSince)
         .order_by_asc(work_item::Column::Id)
@@ -170,7 +170,7 @@ async fn capped_count(
 pub fn waiting_on(me: UserId) -> sea_orm::Select<work_item::Entity> {
     work_item::Entity::find()
         .filter(work_item::Column::WaitingOnUserId.eq(me.0))
-        .filter(work_item::Column::Status.is_in(Status::open_names()))
+        .filter(work_item::Column::Status.is_in(Status::open()))
 }
 
 /// How many open items wait on `me`: the sidebar's count beside the inbox, on every page.

@@ -39,11 +39,10 @@ pub struct PaletteItem {
     #[schema(pattern = r"^OPS-[1-9][0-9]{0,14}$")]
     pub key: String,
     pub title: String,
-    #[schema(value_type = crate::domain::work_item::Status)]
-    pub status: String,
+    pub status: Status,
     /// The status as the pages show it ("In review").
     #[serde(rename = "statusLabel")]
-    pub status_label: String,
+    pub status_label: &'static str,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -78,11 +77,7 @@ pub async fn search(db: &Db, me: UserId, tz: Tz, q: &str) -> Result<PaletteResul
         .items
         .into_iter()
         .map(|item| PaletteItem {
-            status_label: item
-                .status
-                .parse::<Status>()
-                .map(|s| s.label().to_string())
-                .unwrap_or_else(|_| item.status.clone()),
+            status_label: item.status.label(),
             key: item.key,
             title: item.title,
             status: item.status,

@@ -91,7 +91,7 @@ fn count_ids() -> Expr {
 /// Open items, named by their statuses (`IN`) rather than by the closed ones (`NOT IN`), so
 /// the `(status, ...)` indexes can seek to them instead of scanning every item.
 fn open_items() -> Select<work_item::Entity> {
-    work_item::Entity::find().filter(work_item::Column::Status.is_in(Status::open_names()))
+    work_item::Entity::find().filter(work_item::Column::Status.is_in(Status::open()))
 }
 
 async fn count(db: &Db, select: Select<work_item::Entity>) -> Result<i64, ServiceError> {
@@ -268,10 +268,7 @@ async fn median_cycle_time_hours(
 /// Every number of the stats page at `now`; weeks are counted in `tz`.
 pub async fn stats(db: &Db, tz: Tz, now: DateTime<Utc>) -> Result<Stats, ServiceError> {
     let today = now.with_timezone(&tz).date_naive();
-    let open_statuses = Status::ALL
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| s.as_str());
+    let open_statuses = Status::open().into_iter().map(Status::as_str);
     let due = work_item::Column::DueAt;
     Ok(Stats {
         open_by_status: open_by(db, work_item::Column::Status, open_statuses).await?,

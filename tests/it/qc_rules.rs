@@ -8,6 +8,7 @@ use ops_desktop::{
     domain::{
         ids::{UserId, WorkItemId},
         user::Role,
+        work_item::{ProofStatus, Status},
         work_item_rules::ChecklistItem,
     },
     services::{
@@ -156,7 +157,7 @@ async fn the_named_proofer_or_an_admin_decides(backend: Backend) {
     )
     .await
     .expect("the named proofer approves");
-    assert_eq!(approved.proof_status.as_deref(), Some("APPROVED"));
+    assert_eq!(approved.proof_status, Some(ProofStatus::Approved));
     assert!(
         approved.qc_checklist.iter().all(|e| e.checked),
         "ticks are saved with the decision"
@@ -303,7 +304,7 @@ async fn changes_requested_note_is_a_comment_like_any_other(backend: Backend) {
     )
     .await
     .unwrap();
-    assert_eq!(back.status, "IN_PROGRESS");
+    assert_eq!(back.status, Status::InProgress);
     assert!(back.qc_checklist.iter().all(|e| e.checked));
     let comments = comment::Entity::find()
         .filter(comment::Column::WorkItemId.eq(item.id))

@@ -4,7 +4,6 @@
 
 use std::{
     collections::HashMap,
-    str::FromStr,
     time::{Duration, Instant},
 };
 
@@ -16,10 +15,7 @@ use uuid::Uuid;
 
 use crate::{
     db::Db,
-    domain::{
-        local_time,
-        work_item::{DeliverableType, ItemType, Priority, ProofStatus, Status},
-    },
+    domain::{local_time, work_item::ProofStatus},
     services::{
         ServiceError,
         work_items::{WorkItemView, list, list_query::ListQuery},
@@ -72,15 +68,6 @@ impl Readable {
 }
 
 /// A code in people's words (`IN_REVIEW` → "In review"); blank when there is none.
-fn words<T: FromStr>(code: Option<&str>, label: fn(T) -> &'static str) -> String {
-    code.map(|code| {
-        code.parse::<T>()
-            .map(|value| label(value).to_string())
-            .unwrap_or_else(|_| code.to_string())
-    })
-    .unwrap_or_default()
-}
-
 /// One CSV cell: quoted when needed, and a leading `= + - @` neutralised so that a
 /// spreadsheet does not run a cell as a formula.
 fn cell(value: &str) -> String {
@@ -108,7 +95,7 @@ fn line(cells: impl IntoIterator<Item = String>) -> String {
 
 fn row(item: &WorkItemView, readable: &Readable) -> String {
     let text = |t: &Option<String>| t.clone().unwrap_or_default();
-    let open = item.status != Status::Done.as_str() && item.status != Status::Cancelled.as_str();
+    let open = item.status.is_open();
     // Finished work waits on nobody, whatever an older row still holds.
     let waiting_on = item.waiting_on_user_id.filter(|_| open);
     let link = readable
@@ -119,9 +106,9 @@ fn row(item: &WorkItemView, readable: &Readable) -> String {
     line([
         item.key.clone(),
         item.title.clone(),
-        words(Some(item.item_type.as_str()), ItemType::label),
-        words(Some(item.status.as_str()), Status::label),
-        words(Some(item.priority.as_str()), Priority::label),
+        item.item_type.label().to_string(),
+        item.status.label().to_string(),
+        item.priority.label().to_string(),
         item.owner_id
             .map(|id| readable.name(id))
             .unwrap_or_else(|| "No owner".to_string()),
@@ -129,17 +116,17 @@ fn row(item: &WorkItemView, readable: &Readable) -> String {
         readable.time(item.due_at),
         readable.time(item.completed_at),
         item.tags.join(" "),
-        words(item.deliverable_type.as_deref(), DeliverableType::label),
+        item.deliverable_type
+            .map(|kind| kind.label().to_string())
+            .unwrap_or_default(),
         text(&item.client),
         waiting_on.map(|id| readable.name(id)).unwrap_or_default(),
         waiting_on
             .and(item.waiting_reason.clone())
             .unwrap_or_default(),
         if item.needs_proofing {
-            words(
-                Some(item.proof_status.as_deref().unwrap_or("PENDING")),
-                ProofStatus::label,
-            )
+            let proof = item.proof_status.unwrap_or(ProofStatus::Pending);
+            proof.label().to_string()
         } else {
             String::new()
         },

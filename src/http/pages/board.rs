@@ -40,7 +40,7 @@ struct BoardPage<'a> {
     chrome: &'a Chrome,
     csrf: &'a str,
     columns: Vec<ColumnView>,
-    statuses: Vec<(&'static str, String)>,
+    statuses: &'static [Status],
     url: BoardUrl,
     fold_value: String,
 }
@@ -50,11 +50,11 @@ struct BoardPage<'a> {
 struct CardPartial<'a> {
     card: CardView,
     csrf: &'a str,
-    statuses: Vec<(&'static str, String)>,
+    statuses: &'static [Status],
 }
 
 /// Every status with its label, for the Move menus.
-pub fn status_options() -> Vec<(&'static str, String)> {
+pub fn status_options() -> Vec<(&'static str, &'static str)> {
     board_view::status_options()
 }
 
@@ -114,7 +114,7 @@ pub async fn get_board(
         chrome: &chrome,
         csrf: user.csrf_token(),
         columns,
-        statuses: status_options(),
+        statuses: Status::ALL,
         url,
         fold_value,
     };
@@ -219,7 +219,7 @@ pub async fn get_board_card(
             let partial = CardPartial {
                 card,
                 csrf: user.csrf_token(),
-                statuses: status_options(),
+                statuses: Status::ALL,
             };
             match partial.render() {
                 Ok(html) => axum::response::Html(html).into_response(),
@@ -261,11 +261,7 @@ pub async fn post_move_card(
         Ok(item) => redirect_with_flash(
             &app.settings,
             "/board",
-            &format!(
-                "Moved “{}” to {}.",
-                item.title,
-                present::status_label(&item.status)
-            ),
+            &format!("Moved “{}” to {}.", item.title, item.status.label()),
         ),
         Err(ServiceError::Conflict(reason)) => {
             redirect_with_error(&app.settings, "/board", &format!("Not moved: {reason}"))

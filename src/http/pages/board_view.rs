@@ -4,7 +4,7 @@
 
 use axum::http::HeaderMap;
 
-use super::present::{self, CardView};
+use super::present::CardView;
 use crate::{
     domain::work_item::Status,
     http::cookies,
@@ -112,7 +112,7 @@ pub fn folds(url_fold: Option<&str>, headers: &HeaderMap) -> (Vec<Status>, bool)
 
 /// A column as the template shows it.
 pub struct ColumnView {
-    pub status: &'static str,
+    pub status: Status,
     pub label: &'static str,
     pub cards: Vec<CardView>,
     /// "12", or "1,000+" when counting stopped.
@@ -149,7 +149,7 @@ impl ColumnView {
             }
         });
         ColumnView {
-            status: status.as_str(),
+            status,
             label: status.label(),
             count: count_text(column.total),
             total: column.total.n,
@@ -187,10 +187,10 @@ pub fn count_text(count: Count) -> String {
 }
 
 /// The columns' statuses and labels, for the Move menus.
-pub fn status_options() -> Vec<(&'static str, String)> {
+pub fn status_options() -> Vec<(&'static str, &'static str)> {
     Status::ALL
         .iter()
-        .map(|s| (s.as_str(), present::status_label(s.as_str())))
+        .map(|s| (s.as_str(), s.label()))
         .collect()
 }
 

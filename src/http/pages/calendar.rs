@@ -18,6 +18,7 @@ use super::{
 use crate::{
     app::App,
     db::time,
+    domain::work_item::ItemType,
     http::{api::query::query_pairs, error::AppError, extract::CurrentUser},
     services::calendar::{self, CalendarDay},
 };
@@ -82,7 +83,7 @@ fn day(tz: chrono_tz::Tz, names: &Names, today: NaiveDate, day: &CalendarDay) ->
             .iter()
             .map(|item| {
                 // Events are placed by their start, everything else by its due time.
-                let placed = if item.item_type == "EVENT" {
+                let placed = if item.item_type == ItemType::Event {
                     item.start_at.or(item.due_at)
                 } else {
                     item.due_at.or(item.start_at)

@@ -69,10 +69,10 @@ struct ItemPage<'a> {
     csrf: &'a str,
     item: WorkItemView,
     card: CardView,
-    status_label: String,
+    status_label: &'static str,
     updated: String,
     description_html: String,
-    statuses: Vec<(&'static str, String)>,
+    statuses: Vec<(&'static str, &'static str)>,
     priorities: Vec<(&'static str, &'static str)>,
     types: Vec<(&'static str, &'static str)>,
     deliverables: Vec<(&'static str, &'static str)>,
@@ -80,12 +80,12 @@ struct ItemPage<'a> {
     /// What each control shows: the stored item, or what the person typed when a save was
     /// stopped by someone else's change.
     values: FormValues,
-    proof_label: Option<String>,
+    proof_label: Option<&'static str>,
     proofed_by: Option<String>,
     proofed_at: Option<String>,
     /// Approve and Request changes are shown only to someone who may use them.
     may_decide: bool,
-    type_label: String,
+    type_label: &'static str,
     subtasks: Vec<SubtaskRow>,
     comments: Vec<CommentRow>,
     messages: Vec<MessageRow>,
@@ -177,7 +177,7 @@ pub async fn item_page(
         chrome: &chrome,
         csrf: user.csrf_token(),
         card: CardView::new(&item, &names, tz),
-        status_label: present::status_label(&item.status),
+        status_label: item.status.label(),
         updated: present::local(item.updated_at, tz),
         description_html: markdown::render(&item.description),
         statuses: super::board::status_options(),
@@ -193,19 +193,11 @@ pub async fn item_page(
             .iter()
             .map(|d| (d.as_str(), d.label()))
             .collect(),
-        proof_label: item
-            .proof_status
-            .as_deref()
-            .and_then(|p| p.parse::<ProofStatus>().ok())
-            .map(|p| p.label().to_string()),
+        proof_label: item.proof_status.map(ProofStatus::label),
         proofed_by: item.proofed_by_id.map(|id| name_of(Some(id))),
         proofed_at: item.proofed_at.map(|at| present::local(at, tz)),
         may_decide: may_decide && item.needs_proofing,
-        type_label: item
-            .item_type
-            .parse::<ItemType>()
-            .map(|t| t.label().to_string())
-            .unwrap_or_default(),
+        type_label: item.item_type.label(),
         subtasks: subtasks
             .into_iter()
             .map(|s| SubtaskRow {

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     app::App,
+    domain::work_item::{Priority, ProofStatus, Status},
     services::{ServiceError, people, work_items::WorkItemView},
 };
 
@@ -108,9 +109,9 @@ pub struct ItemRow {
     /// `OPS-12`: shown before the title, and the link's address.
     pub key: String,
     pub title: String,
-    pub status: String,
+    pub status: Status,
     /// `HIGH` and `URGENT` are worth a badge; the others are not.
-    pub priority: Option<String>,
+    pub priority: Option<Priority>,
     pub owner: Option<String>,
     pub client: Option<String>,
     pub tags: Vec<String>,
@@ -131,7 +132,6 @@ pub struct ItemRow {
 impl ItemRow {
     /// Formats `item` for people at `now` in `tz`.
     pub fn new(item: &WorkItemView, names: &Names, tz: Tz, now: DateTime<Utc>) -> ItemRow {
-        let open = item.status != "DONE" && item.status != "CANCELLED";
         let graphics = item
             .tbp_graphics_location
             .clone()
@@ -140,14 +140,13 @@ impl ItemRow {
             id: item.id,
             key: item.key.clone(),
             title: item.title.clone(),
-            status: code_label(&item.status),
-            priority: matches!(item.priority.as_str(), "HIGH" | "URGENT")
-                .then(|| code_label(&item.priority)),
+            status: item.status,
+            priority: item.priority.is_raised().then_some(item.priority),
             owner: names.get(item.owner_id),
             client: item.client.clone().filter(|c| !c.is_empty()),
             tags: item.tags.clone(),
             due: item.due_at.map(|at| When::new(at, tz)),
-            overdue: open && item.due_at.is_some_and(|due| due < now),
+            overdue: item.status.is_open() && item.due_at.is_some_and(|due| due < now),
             waiting_on: item
                 .waiting_on_user_id
                 .map(|id| names.get(Some(id)).unwrap_or_else(|| "someone".into())),
@@ -155,7 +154,7 @@ impl ItemRow {
             waited: item
                 .waiting_since
                 .map(|since| duration_words((now - since).num_seconds())),
-            needs_proofing: item.needs_proofing && item.proof_status.as_deref() == Some("PENDING"),
+            needs_proofing: item.needs_proofing && item.proof_status == Some(ProofStatus::Pending),
             proofer: names.get(item.proofer_id),
             graphics_link: graphics.clone().filter(|g| is_web_address(g)),
             graphics,

@@ -48,13 +48,16 @@ impl FormValues {
         FormValues {
             title: item.title.clone(),
             description: item.description.clone(),
-            status: item.status.clone(),
-            priority: item.priority.clone(),
-            item_type: item.item_type.clone(),
+            status: item.status.to_string(),
+            priority: item.priority.to_string(),
+            item_type: item.item_type.to_string(),
             owner_id: id_text(item.owner_id),
             start_at: present::local_input(item.start_at, tz),
             due_at: present::local_input(item.due_at, tz),
-            deliverable_type: item.deliverable_type.clone().unwrap_or_default(),
+            deliverable_type: item
+                .deliverable_type
+                .map(|kind| kind.to_string())
+                .unwrap_or_default(),
             client: item.client.clone().unwrap_or_default(),
             tags: item.tags.join(" "),
             waiting_on_user_id: id_text(item.waiting_on_user_id),

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::{
     app::App,
     db::time,
+    domain::work_item::{ItemType, Priority, ProofStatus, Status},
     services::{ServiceError, people, work_items::WorkItemView},
 };
 
@@ -53,13 +54,9 @@ pub struct CardView {
     pub title: String,
     pub version: i32,
     pub rank: String,
-    pub status: String,
-    /// The status as people read it ("In review").
-    pub status_text: String,
-    pub item_type: String,
-    pub priority: String,
-    /// The priority as people read it ("Urgent").
-    pub priority_text: String,
+    pub status: Status,
+    pub item_type: ItemType,
+    pub priority: Priority,
     pub owner: Option<String>,
     pub due: Option<String>,
     /// The due day alone ("15 Dec"), for compact cards.
@@ -69,24 +66,28 @@ pub struct CardView {
     pub waiting: Option<String>,
     /// "Waiting on Morgan": the first name only, for compact cards.
     pub waiting_short: Option<String>,
-    pub proofing: Option<String>,
+    /// Where proofing stands, when the item needs it (not yet decided reads as pending).
+    pub proof: Option<ProofStatus>,
+    /// The same, as people read it ("Needs proofing").
+    pub proofing: Option<&'static str>,
     pub client: Option<String>,
 }
 
 impl CardView {
     pub fn new(item: &WorkItemView, names: &HashMap<Uuid, String>, tz: Tz) -> CardView {
-        let open = item.status != "DONE" && item.status != "CANCELLED";
+        let open = item.status.is_open();
+        let proof = item
+            .needs_proofing
+            .then(|| item.proof_status.unwrap_or(ProofStatus::Pending));
         CardView {
             id: item.id,
             key: item.key.clone(),
             title: item.title.clone(),
             version: item.version,
             rank: item.rank.clone(),
-            status: item.status.clone(),
-            status_text: status_label(&item.status),
-            item_type: item.item_type.clone(),
-            priority: item.priority.clone(),
-            priority_text: status_label(&item.priority),
+            status: item.status,
+            item_type: item.item_type,
+            priority: item.priority,
             owner: item.owner_id.and_then(|id| names.get(&id).cloned()),
             due: item.due_at.map(|at| local(at, tz)),
             due_day: item
@@ -107,13 +108,8 @@ impl CardView {
                     who.split_whitespace().next().unwrap_or(who)
                 )
             }),
-            proofing: item
-                .needs_proofing
-                .then(|| match item.proof_status.as_deref() {
-                    Some("APPROVED") => "Proof approved".to_string(),
-                    Some("CHANGES_REQUESTED") => "Changes requested".to_string(),
-                    _ => "Needs proofing".to_string(),
-                }),
+            proof,
+            proofing: proof.map(ProofStatus::label),
             client: item.client.clone(),
         }
     }
@@ -125,24 +121,20 @@ impl CardView {
 
     /// Proofing in a word or two, for compact cards: "To proof", "Proofed", "Changes".
     pub fn proofing_short(&self) -> &'static str {
-        match self.proofing.as_deref() {
-            Some("Proof approved") => "Proofed",
-            Some("Changes requested") => "Changes",
-            _ => "To proof",
-        }
+        self.proof.map_or("", ProofStatus::short_label)
     }
 
     /// Whether a compact card has any chip to show.
     pub fn has_chips(&self) -> bool {
         self.due.is_some()
-            || matches!(self.priority.as_str(), "URGENT" | "HIGH")
+            || self.priority.is_raised()
             || self.waiting.is_some()
             || self.proofing.is_some()
             || !self.tags.is_empty()
     }
 
     pub fn proof_approved(&self) -> bool {
-        self.proofing.as_deref() == Some("Proof approved")
+        self.proof == Some(ProofStatus::Approved)
     }
 }
 

@@ -46,7 +46,7 @@ struct WorkListPage<'a> {
     rows: Vec<CardView>,
     problems: Vec<String>,
     people: Vec<(String, String)>,
-    statuses: Vec<(&'static str, String)>,
+    statuses: Vec<(&'static str, &'static str)>,
     types: Vec<(&'static str, &'static str)>,
     deliverables: Vec<(&'static str, &'static str)>,
     sorts: Vec<(&'static str, &'static str)>,

@@ -20,7 +20,7 @@ pub fn awaiting_proofing() -> Condition {
         .add(work_item::Column::ProofStatus.eq(ProofStatus::Pending.as_str()))
         .add(
             // Named open statuses (not `NOT IN` the closed ones) let an index seek them.
-            work_item::Column::Status.is_in(Status::open_names()),
+            work_item::Column::Status.is_in(Status::open()),
         )
 }
 

@@ -38,7 +38,7 @@ use sea_orm::{DatabaseTransaction, QueryFilter, QueryOrder};
 pub struct QcView {
     pub needs_proofing: bool,
     #[schema(value_type = Option<crate::domain::work_item::ProofStatus>)]
-    pub proof_status: Option<String>,
+    pub proof_status: Option<ProofStatus>,
     pub proofer_id: Option<Uuid>,
     pub proofed_at: Option<chrono::DateTime<chrono::Utc>>,
     pub proofed_by_id: Option<Uuid>,
@@ -52,7 +52,7 @@ impl From<&WorkItemView> for QcView {
     fn from(item: &WorkItemView) -> Self {
         QcView {
             needs_proofing: item.needs_proofing,
-            proof_status: item.proof_status.clone(),
+            proof_status: item.proof_status,
             proofer_id: item.proofer_id,
             proofed_at: item.proofed_at,
             proofed_by_id: item.proofed_by_id,
