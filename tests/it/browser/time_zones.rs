@@ -154,3 +154,61 @@ async fn nine_oclock_in(zone: &str, nine: &str, eight: &str) {
     drop(driver);
     app.stop().await;
 }
+
+/// Date filters read year-month-day whatever the browser's locale: an en-US `type="date"`
+/// field would show 12/08/2026 and take typed digits as month first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn date_filters_read_year_month_day_in_an_american_browser() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    person(&app, "morgan@example.com", "Morgan Lee", "ADMIN").await;
+    let driver = Driver::start_in(Some("America/New_York")).await;
+    let browser = driver.browser(Scheme::Light).await;
+    browser.sign_in(&app, "morgan@example.com", PASSWORD).await;
+
+    for (page, first, second) in [
+        ("/admin/audit", "from", "to"),
+        ("/work", "dueFrom", "dueTo"),
+    ] {
+        browser.goto(&app, page).await;
+        for name in [first, second] {
+            let field = browser
+                .js(
+                    "const f = document.querySelector(`input[name=${arguments[0]}]`); \
+                     return [f.type, f.placeholder];",
+                    vec![json!(name)],
+                )
+                .await;
+            assert_eq!(field, json!(["text", "YYYY-MM-DD"]), "{page} {name}");
+        }
+        type_into(&browser, &format!("input[name={first}]"), "2026-12-01").await;
+        type_into(&browser, &format!("input[name={second}]"), "2026-12-08").await;
+        browser
+            .js(
+                "document.querySelector(`input[name=${arguments[0]}]`).form.requestSubmit();",
+                vec![json!(first)],
+            )
+            .await;
+        let path = browser
+            .wait_path("the filter to apply", |p| p.contains("2026-12-08"))
+            .await;
+        assert!(
+            path.contains(&format!("{first}=2026-12-01")),
+            "typed as read: {path}"
+        );
+        let kept = browser
+            .js(
+                "return document.querySelector(`input[name=${arguments[0]}]`).value;",
+                vec![json!(first)],
+            )
+            .await;
+        assert_eq!(
+            kept,
+            json!("2026-12-01"),
+            "{page} keeps the filter as typed"
+        );
+    }
+
+    browser.close().await;
+    drop(driver);
+    app.stop().await;
+}
