@@ -6,7 +6,19 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::support::{database::postgres_available, process};
+use ops_desktop::{
+    db::{entities::notification, time},
+    services::{
+        bench::seed::{SeedPeople, seed},
+        email_notifications::overdue,
+    },
+};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::{
+    on_both_backends,
+    support::{Backend, TestApp, database::postgres_available, personas, process},
+};
 
 fn run_bench(backend: &str, extra: &[(&str, &str)]) -> Value {
     let dir = tempfile::tempdir().unwrap();
@@ -193,3 +205,30 @@ async fn a_tiny_benchmark_runs_every_scenario_without_errors_on_postgres() {
     check(&report);
     assert_eq!(report["backend"], "PostgreSQL");
 }
+
+/// Seeded history is history a running server already saw: its overdue work was announced,
+/// so the measured server's first overdue sweep has nothing to mail in the middle of a run.
+async fn seeded_overdue_work_is_already_announced(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let me = personas::create_user(&app, "me@bench.example", "Bench Me", "ADMIN").await;
+    let staff = personas::create_user(&app, "s@bench.example", "Bench Staff", "STAFF").await;
+    let people = SeedPeople {
+        me: me.id,
+        staff: vec![staff.id],
+    };
+    seed(app.db(), &people, 500, |_| {}).await.unwrap();
+    let announced = notification::Entity::find()
+        .filter(notification::Column::Kind.eq("OVERDUE"))
+        .filter(notification::Column::EmailedAt.is_not_null())
+        .count(app.db().conn())
+        .await
+        .unwrap();
+    assert!(announced > 0, "500 items hold some open overdue work");
+    let swept = overdue::flag_overdue(app.db(), chrono_tz::UTC, time::now())
+        .await
+        .unwrap();
+    assert_eq!(swept, 0, "nothing left to announce");
+    app.stop().await;
+}
+
+on_both_backends!(seeded_overdue_work_is_already_announced);

@@ -22,6 +22,7 @@ mod m0015_view_indexes;
 mod m0016_item_numbers;
 mod m0017_session_confirmation;
 mod m0018_search_by_number;
+mod m0019_due_order_carries_number;
 
 /// Every migration, in the order it is applied. Applied ones are recorded in the `seaql_migrations`
 /// table under their file names (`m0001_people`, ...).
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_item_numbers::Migration),
             Box::new(m0017_session_confirmation::Migration),
             Box::new(m0018_search_by_number::Migration),
+            Box::new(m0019_due_order_carries_number::Migration),
         ]
     }
 }

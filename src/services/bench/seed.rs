@@ -118,6 +118,7 @@ struct Batch {
     subtasks: Vec<subtask::ActiveModel>,
     comments: Vec<comment::ActiveModel>,
     audit: Vec<audit_log::ActiveModel>,
+    notifications: Vec<notification::ActiveModel>,
 }
 
 /// A base-36 rank that sorts in sequence order (fixed width, never ending in `0`).
@@ -195,19 +196,42 @@ fn add_item(
         None
     };
     let updated_at = completed_at.unwrap_or(created_at);
+    // Drawn in the order the fields used to draw them, so a seed gives the same items.
+    let title = format!("{} #{sequence}", words(rng, 3));
+    let description = words(rng, 12);
+    let priority = pick(rng, PRIORITIES);
+    let due = rng.random_bool(0.95).then_some(due_at);
+    if let (false, Some(owner), Some(due)) = (closed, owner, due)
+        && due < now
+    {
+        // A server that ran all along has announced its overdue work already; without this,
+        // the measured server's first overdue sweep would mail hundreds of owners mid-run.
+        let announced = (due + Duration::minutes(15)).min(now);
+        batch.notifications.push(notification::ActiveModel {
+            id: Set(new_uuid()),
+            user_id: Set(owner),
+            kind: Set("OVERDUE".to_string()),
+            work_item_id: Set(Some(id)),
+            actor_id: Set(None),
+            body: Set(format!("“{title}” is overdue")),
+            created_at: Set(announced),
+            read_at: Set(Some(announced)),
+            emailed_at: Set(Some(announced)),
+        });
+    }
     batch.items.push(work_item::ActiveModel {
         id: Set(id),
         // Drawn for the whole batch when it is written.
         number: NotSet,
-        title: Set(format!("{} #{sequence}", words(rng, 3))),
-        description: Set(words(rng, 12)),
+        title: Set(title),
+        description: Set(description),
         item_type: Set(item_type),
         status: Set(status),
-        priority: Set(pick(rng, PRIORITIES)),
+        priority: Set(priority),
         owner_id: Set(owner),
         created_by_id: Set(owner),
         start_at: Set((item_type == ItemType::Event).then_some(due_at - Duration::hours(2))),
-        due_at: Set(rng.random_bool(0.95).then_some(due_at)),
+        due_at: Set(due),
         completed_at: Set(completed_at),
         deliverable_type: Set(
             (item_type == ItemType::Deliverable).then_some(DeliverableType::Article)
@@ -306,6 +330,7 @@ async fn write(db: &Db, batch: Batch, counts: &mut SeedCounts) -> Result<(), Ser
     counts.subtasks += batch.subtasks.len() as u64;
     counts.comments += batch.comments.len() as u64;
     counts.audit_rows += batch.audit.len() as u64;
+    counts.notifications += batch.notifications.len() as u64;
     let txn = db.begin_write().await?;
     let mut items = batch.items;
     let numbers = crate::db::item_numbers::reserve(&txn, items.len() as u32).await?;
@@ -317,11 +342,13 @@ async fn write(db: &Db, batch: Batch, counts: &mut SeedCounts) -> Result<(), Ser
     insert_chunks(&txn, batch.subtasks).await?;
     insert_chunks(&txn, batch.comments).await?;
     insert_chunks(&txn, batch.audit).await?;
+    insert_chunks(&txn, batch.notifications).await?;
     txn.commit().await?;
     Ok(())
 }
 
-/// Writes `items` items (and their parts) and 50 unread notifications for `people.me`;
+/// Writes `items` items (and their parts, overdue notices already sent for open overdue work)
+/// and 50 unread notifications for `people.me`;
 /// `progress` hears the running count after each batch.
 pub async fn seed(
     db: &Db,
@@ -357,7 +384,7 @@ pub async fn seed(
             emailed_at: Set(None),
         })
         .collect();
-    counts.notifications = notifications.len() as u64;
+    counts.notifications += notifications.len() as u64;
     let txn = db.conn().begin().await?;
     insert_chunks(&txn, notifications).await?;
     txn.commit().await?;
