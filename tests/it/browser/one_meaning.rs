@@ -179,6 +179,15 @@ async fn awaiting_proofing_means_one_thing_on_every_page() {
     .await;
     proofers.sort();
     assert_eq!(proofers, ["Anyone can proof", "Proofer: Sam Okafor"]);
+    // Facts side by side ("Owner: …", "Proofer: …") are divided, not one run of words.
+    let divider = browser
+        .js(
+            "const s = document.querySelector('#to-proof li > div.row-meta:first-of-type > span:nth-child(2)'); \
+             return getComputedStyle(s, '::before').content;",
+            vec![],
+        )
+        .await;
+    assert_eq!(divider, json!("\"·\""));
     browser.close().await;
     drop(driver);
     app.stop().await;
