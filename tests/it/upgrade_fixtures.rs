@@ -213,6 +213,11 @@ async fn migrates_forward(backend: Backend, fixture: &PathBuf) {
     assert!(db.pending_migrations().await.unwrap().is_empty());
     let after = counts(&every_row(&db).await);
     for (table, rows) in &before {
+        // FTS5's shadow tables hold the search index's own layout, which a migration that
+        // rebuilds the index changes; the search table itself keeps one row per item.
+        if table.starts_with("work_items_fts_") {
+            continue;
+        }
         let now = after.iter().find(|(t, _)| t == table).map(|(_, n)| *n);
         assert_eq!(now, Some(*rows), "{fixture:?}: rows of {table}");
     }

@@ -143,11 +143,7 @@ async fn generate_one(
         match work_items::create(db, &Actor::system(), input).await {
             Ok(_) => report.created += 1,
             // Another run created it between our look and our insert: the unique key said no.
-            Err(ServiceError::Conflict(reason))
-                if existing_keys(db.conn(), vec![key.clone()])
-                    .await?
-                    .is_empty() =>
-            {
+            Err(ServiceError::Conflict(reason)) if !key_is_written(db, &key).await? => {
                 return Err(ServiceError::Conflict(reason));
             }
             Err(ServiceError::Conflict(_)) => report.existing += 1,
@@ -155,6 +151,17 @@ async fn generate_one(
         }
     }
     Ok(())
+}
+
+/// Whether an item holds `key`, asked from the writers' side. The insert that conflicted with
+/// ours may share a commit with it (SQLite writers commit in batches), and until that commit no
+/// other connection sees it; a write transaction sees it and, on committing, waits for it to be
+/// durable.
+async fn key_is_written(db: &Db, key: &str) -> Result<bool, ServiceError> {
+    let txn = db.begin_write().await?;
+    let found = !existing_keys(&txn, vec![key.to_string()]).await?.is_empty();
+    txn.commit().await?;
+    Ok(found)
 }
 
 /// The cadence's owner if they can still own work; otherwise none, so the template's default
