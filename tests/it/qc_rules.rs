@@ -26,7 +26,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
     on_both_backends,
-    support::{Backend, TestApp, personas::create_user},
+    support::{
+        Backend, TestApp,
+        personas::{PASSWORD, create_user, sign_in},
+    },
 };
 
 fn actor(person: &user::Model) -> Actor {
@@ -233,6 +236,30 @@ async fn the_owner_never_approves_their_own_work(backend: Backend) {
         matches!(refused, Err(ServiceError::NotAllowed(_))),
         "the new owner approved their own work: {refused:?}"
     );
+    // The item page offers the decision only to those who may make it: neither owner, but
+    // someone who never owned it.
+    for (person, offered) in [
+        (&people.owner, false),
+        (&people.other, false),
+        (&people.proofer, true),
+    ] {
+        let client = sign_in(&app, &person.email, PASSWORD).await;
+        let page = client
+            .get(app.url(&format!("/work/{}", item.id)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            page.contains("Decide on the proof"),
+            offered,
+            "{} is offered the decision: {}",
+            person.name,
+            !offered
+        );
+    }
     decide(
         &app,
         &people.proofer,

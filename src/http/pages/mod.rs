@@ -102,13 +102,14 @@ impl Chrome {
         {
             me.zone_to_choose = Some(app.settings.timezone.name().to_string());
         }
-        // A failed count must not cost the whole page; the badge just stays empty.
-        chrome.unread = crate::services::notifications::unread_count(app.db.conn(), user.id)
-            .await
-            .unwrap_or(0);
-        chrome.waiting = crate::services::inbox::waiting_count(&app.db, user.id)
-            .await
-            .unwrap_or(0);
+        // A failed count must not cost the whole page; the badge just stays empty. The two
+        // counts are independent reads, asked together.
+        let (unread, waiting) = tokio::join!(
+            crate::services::notifications::unread_count(app.db.conn(), user.id),
+            crate::services::inbox::waiting_count(&app.db, user.id)
+        );
+        chrome.unread = unread.unwrap_or(0);
+        chrome.waiting = waiting.unwrap_or(0);
         chrome
     }
 

@@ -33,18 +33,35 @@ pub async fn owners_while_proofed(
 ) -> Result<Vec<Uuid>, ServiceError> {
     let entries = audit_log::Entity::find()
         .filter(audit_log::Column::WorkItemId.eq(item.id))
-        .filter(audit_log::Column::Action.is_in([
-            AuditAction::WorkItemCreate.as_str(),
-            AuditAction::WorkItemOwner.as_str(),
-            AuditAction::WorkItemQc.as_str(),
-        ]))
+        .filter(audit_log::Column::Action.is_in(OWNERSHIP_TRAIL.map(AuditAction::as_str)))
         .order_by_asc(audit_log::Column::CreatedAt)
         .order_by_asc(audit_log::Column::Id)
         .all(conn)
         .await?;
-    let start = entries.iter().position(became_pending).unwrap_or(0);
-    let mut owners: Vec<Uuid> = item.owner_id.into_iter().collect();
-    for entry in &entries[start..] {
+    Ok(owners_in_trail(item.owner_id, &entries))
+}
+
+/// The entries that say who owned an item and when proofing was asked for.
+const OWNERSHIP_TRAIL: [AuditAction; 3] = [
+    AuditAction::WorkItemCreate,
+    AuditAction::WorkItemOwner,
+    AuditAction::WorkItemQc,
+];
+
+/// [`owners_while_proofed`] read from an item's trail already in hand (oldest first; entries
+/// of other kinds are skipped), so a page that shows the history need not read it twice.
+pub fn owners_in_trail(owner: Option<Uuid>, entries: &[audit_log::Model]) -> Vec<Uuid> {
+    let trail: Vec<&audit_log::Model> = entries
+        .iter()
+        .filter(|entry| {
+            OWNERSHIP_TRAIL
+                .iter()
+                .any(|action| action.as_str() == entry.action)
+        })
+        .collect();
+    let start = trail.iter().position(|e| became_pending(e)).unwrap_or(0);
+    let mut owners: Vec<Uuid> = owner.into_iter().collect();
+    for entry in &trail[start..] {
         for side in [&entry.before, &entry.after] {
             if let Some(owner) = side
                 .as_ref()
@@ -57,7 +74,7 @@ pub async fn owners_while_proofed(
             }
         }
     }
-    Ok(owners)
+    owners
 }
 
 /// An entry in which proofing was asked for (turned on, or created needing it).

@@ -13,7 +13,11 @@ use super::{
     view::WorkItemView,
 };
 use crate::{
-    db::{Db, entities::work_item, time},
+    db::{
+        Db,
+        entities::{audit_log, work_item},
+        time,
+    },
     domain::{
         FieldErrors,
         ids::WorkItemId,
@@ -287,23 +291,23 @@ async fn record_decision(
 }
 
 /// Whether `me` may decide on the item's proof now, so pages offer only the buttons a person
-/// may use (the decision itself is checked again when it is made).
-pub async fn may_decide(
-    db: &Db,
+/// may use (the decision itself is checked again when it is made). Read from the item and its
+/// full history (oldest first) as the item page has them loaded: no further reads.
+pub fn may_decide_on(
     me: Uuid,
     role: Role,
-    id: WorkItemId,
-) -> Result<bool, ServiceError> {
-    let item = super::find(db.conn(), id).await?;
-    let owners = owners_while_proofed(db.conn(), &item).await?;
-    Ok(qc_rules::may_decide(
+    item: &WorkItemView,
+    history: &[audit_log::Model],
+) -> bool {
+    let owners = super::proofing::owners_in_trail(item.owner_id, history);
+    qc_rules::may_decide(
         me,
         role == Role::Admin,
         item.needs_proofing,
         item.proofer_id,
         &owners,
     )
-    .is_ok())
+    .is_ok()
 }
 
 /// Items awaiting proofing, oldest first (the QC queue).
