@@ -23,6 +23,7 @@ mod m0016_item_numbers;
 mod m0017_session_confirmation;
 mod m0018_search_by_number;
 mod m0019_due_order_carries_number;
+mod m0020_calendar_placement;
 
 /// Every migration, in the order it is applied. Applied ones are recorded in the `seaql_migrations`
 /// table under their file names (`m0001_people`, ...).
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_session_confirmation::Migration),
             Box::new(m0018_search_by_number::Migration),
             Box::new(m0019_due_order_carries_number::Migration),
+            Box::new(m0020_calendar_placement::Migration),
         ]
     }
 }
