@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, JoinType, QueryFilter, QuerySelect,
-    RelationTrait, Select, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Select,
+    Statement,
     sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
@@ -104,47 +104,73 @@ async fn count(db: &Db, select: Select<work_item::Entity>) -> Result<i64, Servic
     Ok(counted.unwrap_or(0))
 }
 
-/// Open items counted per value of `column`, with every value of `all` present.
-async fn open_by(
+/// Open items per status and per type, with every open status and every type present, from
+/// one walk of the `(status, item_type)` index: grouped in the index's order, the database
+/// needs no temporary table, and the two tallies are summed here from a few rows.
+async fn open_by_status_and_type(
     db: &Db,
-    column: work_item::Column,
-    all: impl Iterator<Item = &'static str>,
-) -> Result<BTreeMap<String, i64>, ServiceError> {
-    let mut counts: BTreeMap<String, i64> = all.map(|name| (name.to_string(), 0)).collect();
-    let rows: Vec<(String, i64)> = open_items()
+) -> Result<(BTreeMap<String, i64>, BTreeMap<String, i64>), ServiceError> {
+    let mut by_status: BTreeMap<String, i64> = Status::open()
+        .into_iter()
+        .map(|status| (status.as_str().to_string(), 0))
+        .collect();
+    let mut by_type: BTreeMap<String, i64> = ItemType::ALL
+        .iter()
+        .map(|item_type| (item_type.as_str().to_string(), 0))
+        .collect();
+    let rows: Vec<(String, String, i64)> = open_items()
         .select_only()
-        .column(column)
+        .column(work_item::Column::Status)
+        .column(work_item::Column::ItemType)
         .column_as(count_ids(), "n")
-        .group_by(column)
+        .group_by(work_item::Column::Status)
+        .group_by(work_item::Column::ItemType)
         .into_tuple()
         .all(db.conn())
         .await?;
-    counts.extend(rows);
-    Ok(counts)
+    for (status, item_type, n) in rows {
+        *by_status.entry(status).or_default() += n;
+        *by_type.entry(item_type).or_default() += n;
+    }
+    Ok((by_status, by_type))
 }
 
+/// Open items per owner, most first. Counted by `(status, owner)` in the order of that index
+/// (no temporary table, no row read), summed per owner here; the owners' names are one more
+/// small read. Joining the names before counting looked a person up for every open item.
 async fn open_by_owner(db: &Db) -> Result<Vec<OwnerCount>, ServiceError> {
-    let rows: Vec<(Option<Uuid>, Option<String>, i64)> = open_items()
+    let rows: Vec<(Option<Uuid>, i64)> = open_items()
         .select_only()
         .column(work_item::Column::OwnerId)
-        .column_as(user::Column::Name, "name")
         .column_as(count_ids(), "n")
-        .join(JoinType::LeftJoin, work_item::Relation::Owner.def())
+        .group_by(work_item::Column::Status)
         .group_by(work_item::Column::OwnerId)
-        .group_by(user::Column::Name)
         .into_tuple()
         .all(db.conn())
         .await?;
-    let mut owners: Vec<OwnerCount> = rows
+    let mut counts: BTreeMap<Option<Uuid>, i64> = BTreeMap::new();
+    for (owner_id, n) in rows {
+        *counts.entry(owner_id).or_default() += n;
+    }
+    let names: BTreeMap<Uuid, String> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::Name)
+        .filter(user::Column::Id.is_in(counts.keys().flatten().copied()))
+        .into_tuple::<(Uuid, String)>()
+        .all(db.conn())
+        .await?
         .into_iter()
-        .map(|(owner_id, name, count)| OwnerCount {
+        .collect();
+    let mut owners: Vec<OwnerCount> = counts
+        .into_iter()
+        .map(|(owner_id, count)| OwnerCount {
             owner_id,
-            name,
+            name: owner_id.and_then(|id| names.get(&id).cloned()),
             count,
         })
         .collect();
-    // One row per owner, so sorting here is cheap; it also puts "nobody" last among equals
-    // on both backends (they disagree on where NULL sorts).
+    // It also puts "nobody" last among equals.
     owners.sort_by(|a, b| {
         b.count
             .cmp(&a.count)
@@ -232,53 +258,78 @@ async fn completed_per_week(
 }
 
 /// The median of (completed − created) in hours over items completed since `since`.
-/// PostgreSQL has `percentile_cont`; SQLite has no median, so the middle one or two values
-/// are picked with window functions and averaged.
+/// PostgreSQL has `percentile_cont`. SQLite has no median: the items are counted from the
+/// `(status, completed_at)` index, then the middle one or two durations are read with
+/// `LIMIT`/`OFFSET` and averaged (numbering every row with window functions cost twice as much).
 async fn median_cycle_time_hours(
     db: &Db,
     since: DateTime<Utc>,
 ) -> Result<Option<f64>, ServiceError> {
-    let backend = db.backend();
-    let sql = match backend {
+    let median = match db.backend() {
         DbBackend::Postgres => {
-            "SELECT percentile_cont(0.5) WITHIN GROUP \
+            let sql = "SELECT percentile_cont(0.5) WITHIN GROUP \
                (ORDER BY EXTRACT(EPOCH FROM (completed_at - created_at))::float8 / 3600.0) AS median \
-             FROM work_items WHERE status = 'DONE' AND completed_at >= $1"
+             FROM work_items WHERE status = 'DONE' AND completed_at >= $1";
+            let row = db
+                .conn()
+                .query_one_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    sql,
+                    [since.into()],
+                ))
+                .await?;
+            match row {
+                Some(row) => row.try_get("", "median")?,
+                None => None,
+            }
         }
-        _ => {
-            "SELECT AVG(hours) AS median FROM ( \
-               SELECT hours, ROW_NUMBER() OVER (ORDER BY hours) AS position, COUNT(*) OVER () AS total \
-               FROM (SELECT (julianday(completed_at) - julianday(created_at)) * 24.0 AS hours \
-                     FROM work_items WHERE status = 'DONE' AND completed_at >= ?) \
-             ) WHERE position IN ((total + 1) / 2, (total + 2) / 2)"
-        }
-    };
-    let row = db
-        .conn()
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, [since.into()]))
-        .await?;
-    let median: Option<f64> = match row {
-        Some(row) => row.try_get("", "median")?,
-        None => None,
+        _ => sqlite_median_hours(db, since).await?,
     };
     // Two decimals are plenty for hours, and keep the two backends' float noise out.
-    Ok(median.map(|hours| (hours * 100.0).round() / 100.0))
+    Ok(median.map(|hours: f64| (hours * 100.0).round() / 100.0))
+}
+
+async fn sqlite_median_hours(db: &Db, since: DateTime<Utc>) -> Result<Option<f64>, ServiceError> {
+    let completed = work_item::Entity::find()
+        .filter(work_item::Column::Status.eq(Status::Done.as_str()))
+        .filter(work_item::Column::CompletedAt.gte(since));
+    let total = u64::try_from(count(db, completed).await?).unwrap_or(0);
+    if total == 0 {
+        return Ok(None);
+    }
+    // The middle one of an odd count, the middle two of an even one.
+    let (offset, middle) = if total % 2 == 1 {
+        ((total - 1) / 2, 1)
+    } else {
+        (total / 2 - 1, 2)
+    };
+    let sql = "SELECT (julianday(completed_at) - julianday(created_at)) * 24.0 AS hours \
+         FROM work_items WHERE status = 'DONE' AND completed_at >= ? \
+         ORDER BY hours LIMIT ? OFFSET ?";
+    let rows = db
+        .conn()
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            sql,
+            [since.into(), middle.into(), offset.into()],
+        ))
+        .await?;
+    let hours: Vec<f64> = rows
+        .iter()
+        .map(|row| row.try_get::<f64>("", "hours"))
+        .collect::<Result<_, _>>()?;
+    Ok((!hours.is_empty()).then(|| hours.iter().sum::<f64>() / hours.len() as f64))
 }
 
 /// Every number of the stats page at `now`; weeks are counted in `tz`.
 pub async fn stats(db: &Db, tz: Tz, now: DateTime<Utc>) -> Result<Stats, ServiceError> {
     let today = now.with_timezone(&tz).date_naive();
-    let open_statuses = Status::open().into_iter().map(Status::as_str);
     let due = work_item::Column::DueAt;
+    let (open_by_status, open_by_type) = open_by_status_and_type(db).await?;
     Ok(Stats {
-        open_by_status: open_by(db, work_item::Column::Status, open_statuses).await?,
+        open_by_status,
         open_by_owner: open_by_owner(db).await?,
-        open_by_type: open_by(
-            db,
-            work_item::Column::ItemType,
-            ItemType::ALL.iter().map(|t| t.as_str()),
-        )
-        .await?,
+        open_by_type,
         overdue: count(db, open_items().filter(due.lt(now))).await?,
         due_next7_days: count(
             db,
